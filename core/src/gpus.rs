@@ -1,0 +1,1 @@
+//! Common GPUs and their memory (placeholder to be completed by the calibration work).

@@ -1,0 +1,1 @@
+//! LoRA adapter parameters (placeholder to be completed by the parameter-count work).

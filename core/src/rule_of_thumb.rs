@@ -1,0 +1,1 @@
+//! The tutorial's rule-of-thumb memory table (placeholder).

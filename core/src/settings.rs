@@ -1,0 +1,596 @@
+//! The settings of one estimate, and their query-string form (shared by the URL and the CLI).
+//!
+//! Keys and values (issue 2, §8): `model`, `rev`; `mode` = `inference|full|lora|qlora`;
+//! `precision` = inference `stored|fp32|bf16|fp16|fp8|int8|int4`, full `bf16|fp32|mixed`, lora `bf16|fp16|fp32`,
+//! qlora `nf4|fp4`; `dq` = `0|1`; `batch`; `seq`; `new`; `rank`; `targets` = `all-linear|attn|qv` or a comma list
+//! of module names; `dropout`; `gc` = `0|1`; `optim` = `adamw|adamw8bit|sgd|sgdm`; `attn` = `auto|sdpa|eager`.
+//! Defaults are left out of [`Settings::to_query`]. Unknown keys are ignored (links may carry UI-only keys such as
+//! `lang`); a known key with a bad value is a [`QueryError`] naming the key.
+
+use serde::Serialize;
+use std::fmt;
+
+/// What is being run on the GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// `model.generate`: weights + KV cache + transient forward buffers.
+    Inference,
+    /// Full fine-tuning: every parameter trainable.
+    Full,
+    /// LoRA (Hu et al. 2021, arXiv 2106.09685) on a frozen base in 16/32-bit.
+    Lora,
+    /// QLoRA (Dettmers et al. 2023, arXiv 2305.14314): LoRA on a 4-bit bitsandbytes base.
+    Qlora,
+}
+
+/// The dtype the weights are held in (and, for training, computed in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Inference only: the checkpoint's own format from its `quantization_config` (e.g. MXFP4, FP8).
+    Stored,
+    /// 4 bytes per parameter.
+    Fp32,
+    /// 2 bytes per parameter.
+    Bf16,
+    /// 2 bytes per parameter.
+    Fp16,
+    /// Inference only: 1 byte per parameter (FP8 E4M3 weights).
+    Fp8,
+    /// Inference only: 1 byte per parameter (bitsandbytes LLM.int8()).
+    Int8,
+    /// Inference only: 0.5 byte per parameter plus block scales (bitsandbytes 4-bit).
+    Int4,
+    /// Full fine-tuning only: fp32 weights and optimizer, bf16 autocast for compute.
+    Mixed,
+    /// QLoRA: 4-bit NormalFloat (Dettmers et al. 2023).
+    Nf4,
+    /// QLoRA: 4-bit float.
+    Fp4,
+}
+
+/// Which modules LoRA adapts (PEFT's `target_modules`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Targets {
+    /// PEFT's `"all-linear"`: every `nn.Linear` in the decoder blocks, not the output head.
+    AllLinear,
+    /// The attention projections (`q_proj,k_proj,v_proj,o_proj` or the family's names).
+    Attn,
+    /// `q_proj,v_proj` (the LoRA paper's choice).
+    Qv,
+    /// An explicit list of module leaf names, e.g. `["q_proj", "down_proj"]`.
+    Modules(Vec<String>),
+}
+
+/// Optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optim {
+    /// torch AdamW: two states (exp_avg, exp_avg_sq) in the parameter's dtype.
+    Adamw,
+    /// bitsandbytes AdamW8bit: two 8-bit states with block-wise scales.
+    Adamw8bit,
+    /// Plain SGD: no state.
+    Sgd,
+    /// SGD with momentum: one state in the parameter's dtype.
+    Sgdm,
+}
+
+/// Attention implementation (transformers' `attn_implementation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttnImpl {
+    /// What transformers picks for the architecture (eager for gemma2 and gpt_oss, SDPA otherwise).
+    Auto,
+    /// `torch.nn.functional.scaled_dot_product_attention`: no seq² score matrix is kept.
+    Sdpa,
+    /// Eager attention: materializes the batch × heads × seq × seq scores and probabilities.
+    Eager,
+}
+
+/// Every input of one estimate besides the model's architecture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Hub model id, `owner/name` (empty when none chosen). Not used by the estimate itself.
+    pub model: String,
+    /// Hub revision (branch, tag or commit), default `main`.
+    pub rev: String,
+    /// What is being run.
+    pub mode: Mode,
+    /// Weight precision; `None` means the mode's default ([`Settings::effective_precision`]).
+    pub precision: Option<Precision>,
+    /// QLoRA double quantization (quantized absmax constants), default on.
+    pub double_quant: bool,
+    /// Micro-batch size (sequences per step), ≥ 1.
+    pub batch: u64,
+    /// Sequence length in tokens (the prompt length for inference), ≥ 1.
+    pub seq: u64,
+    /// Generated tokens (inference only).
+    pub new_tokens: u64,
+    /// LoRA rank r, ≥ 1.
+    pub rank: u64,
+    /// LoRA target modules.
+    pub targets: Targets,
+    /// LoRA dropout probability in [0, 1).
+    pub dropout: f64,
+    /// Gradient checkpointing (non-reentrant, per decoder layer).
+    pub gc: bool,
+    /// Optimizer.
+    pub optim: Optim,
+    /// Attention implementation.
+    pub attn: AttnImpl,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            model: String::new(),
+            rev: "main".into(),
+            mode: Mode::Qlora,
+            precision: None,
+            double_quant: true,
+            batch: 1,
+            seq: 2048,
+            new_tokens: 256,
+            rank: 16,
+            targets: Targets::AllLinear,
+            dropout: 0.0,
+            gc: true,
+            optim: Optim::Adamw,
+            attn: AttnImpl::Auto,
+        }
+    }
+}
+
+/// A query value that cannot be used; `key` names the query key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// The offending key, e.g. `batch`.
+    pub key: String,
+    /// What is wrong, in one line.
+    pub message: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+impl std::error::Error for QueryError {}
+
+/// Largest accepted micro-batch (sequences).
+pub const MAX_BATCH: u64 = 1 << 20;
+/// Largest accepted sequence length / generated tokens (tokens): 2²⁴ ≈ 16.7 M.
+pub const MAX_TOKENS: u64 = 1 << 24;
+/// Largest accepted LoRA rank.
+pub const MAX_RANK: u64 = 1 << 16;
+
+impl Mode {
+    /// Query value of this mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Inference => "inference",
+            Mode::Full => "full",
+            Mode::Lora => "lora",
+            Mode::Qlora => "qlora",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Mode> {
+        Some(match s {
+            "inference" => Mode::Inference,
+            "full" => Mode::Full,
+            "lora" => Mode::Lora,
+            "qlora" => Mode::Qlora,
+            _ => return None,
+        })
+    }
+    /// The precisions this mode accepts, in the order a UI lists them.
+    pub fn precisions(self) -> &'static [Precision] {
+        use Precision::*;
+        match self {
+            Mode::Inference => &[Stored, Bf16, Fp16, Fp32, Fp8, Int8, Int4],
+            Mode::Full => &[Bf16, Fp32, Mixed],
+            Mode::Lora => &[Bf16, Fp16, Fp32],
+            Mode::Qlora => &[Nf4, Fp4],
+        }
+    }
+    /// Whether the mode trains (has gradients and an optimizer).
+    pub fn trains(self) -> bool {
+        self != Mode::Inference
+    }
+    /// Whether the mode has LoRA adapters.
+    pub fn has_adapters(self) -> bool {
+        matches!(self, Mode::Lora | Mode::Qlora)
+    }
+}
+
+impl Precision {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Stored => "stored",
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+            Precision::Int4 => "int4",
+            Precision::Mixed => "mixed",
+            Precision::Nf4 => "nf4",
+            Precision::Fp4 => "fp4",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Precision> {
+        use Precision::*;
+        Some(match s {
+            "stored" => Stored,
+            "fp32" => Fp32,
+            "bf16" => Bf16,
+            "fp16" => Fp16,
+            "fp8" => Fp8,
+            "int8" => Int8,
+            "int4" => Int4,
+            "mixed" => Mixed,
+            "nf4" => Nf4,
+            "fp4" => Fp4,
+            _ => return None,
+        })
+    }
+}
+
+impl Optim {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Optim::Adamw => "adamw",
+            Optim::Adamw8bit => "adamw8bit",
+            Optim::Sgd => "sgd",
+            Optim::Sgdm => "sgdm",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Optim> {
+        Some(match s {
+            "adamw" => Optim::Adamw,
+            "adamw8bit" => Optim::Adamw8bit,
+            "sgd" => Optim::Sgd,
+            "sgdm" => Optim::Sgdm,
+            _ => return None,
+        })
+    }
+}
+
+impl AttnImpl {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttnImpl::Auto => "auto",
+            AttnImpl::Sdpa => "sdpa",
+            AttnImpl::Eager => "eager",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<AttnImpl> {
+        Some(match s {
+            "auto" => AttnImpl::Auto,
+            "sdpa" => AttnImpl::Sdpa,
+            "eager" => AttnImpl::Eager,
+            _ => return None,
+        })
+    }
+}
+
+impl Targets {
+    /// Query value (`all-linear`, `attn`, `qv` or the comma-joined module names).
+    pub fn to_query_value(&self) -> String {
+        match self {
+            Targets::AllLinear => "all-linear".into(),
+            Targets::Attn => "attn".into(),
+            Targets::Qv => "qv".into(),
+            Targets::Modules(m) => m.join(","),
+        }
+    }
+    /// Parse a query value. A comma list that equals `q_proj,v_proj` stays an explicit list (the
+    /// estimate treats it like `qv`). Errors on an empty list or a name that is not an identifier.
+    pub fn parse(s: &str) -> Result<Targets, String> {
+        match s {
+            "all-linear" => return Ok(Targets::AllLinear),
+            "attn" => return Ok(Targets::Attn),
+            "qv" => return Ok(Targets::Qv),
+            _ => {}
+        }
+        let mut names: Vec<String> = Vec::new();
+        for part in s.split(',') {
+            let p = part.trim();
+            if p.is_empty() {
+                continue;
+            }
+            if p.len() > 64 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                return Err(format!("`{}` is not a module name (letters, digits, `_`, `.`)", truncate(p, 40)));
+            }
+            if !names.iter().any(|n| n == p) {
+                names.push(p.to_string());
+            }
+        }
+        if names.is_empty() {
+            return Err("empty list of target modules".into());
+        }
+        Ok(Targets::Modules(names))
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn parse_u64(key: &str, v: &str, min: u64, max: u64) -> Result<u64, QueryError> {
+    let err = |m: String| QueryError { key: key.into(), message: m };
+    let n: u64 = v
+        .trim()
+        .parse()
+        .map_err(|_| err(format!("`{}` is not a whole number", truncate(v, 40))))?;
+    if n < min {
+        return Err(err(format!("must be at least {min}, got {n}")));
+    }
+    if n > max {
+        return Err(err(format!("must be at most {max}, got {n}")));
+    }
+    Ok(n)
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool, QueryError> {
+    match v {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(QueryError { key: key.into(), message: format!("`{}` is not 0 or 1", truncate(v, 40)) }),
+    }
+}
+
+/// Percent-decode a query component (`+` is a space). Invalid escapes are kept literally.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < b.len() => {
+                let h = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match h {
+                    Some(x) => {
+                        out.push(x);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encode a query component: keeps `A–Z a–z 0–9 - _ . ~ , /`, escapes everything else.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b',' | b'/') {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+impl Settings {
+    /// Parse a query string (`a=1&b=2`, with or without a leading `?`). Missing keys take their defaults;
+    /// unknown keys are ignored; the last occurrence of a key wins.
+    ///
+    /// Errors: a [`QueryError`] naming the first key with an unusable value — a number that is not a whole
+    /// number or is out of range (batch 1..=2²⁰, seq 1..=2²⁴, new 0..=2²⁴, rank 1..=65536), dropout outside
+    /// [0, 1), an unknown mode/optimizer/attention value, or a precision the mode does not accept.
+    pub fn from_query(q: &str) -> Result<Settings, QueryError> {
+        let q = q.strip_prefix('?').unwrap_or(q);
+        let pairs: Vec<(String, String)> = q
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (percent_decode(k), percent_decode(v)),
+                None => (percent_decode(p), String::new()),
+            })
+            .collect();
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// Like [`Settings::from_query`], from already-decoded key/value pairs (e.g. a router's query map).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Settings, QueryError> {
+        let mut s = Settings::default();
+        let mut precision_raw: Option<String> = None;
+        for (k, v) in pairs {
+            let bad = |m: String| QueryError { key: k.to_string(), message: m };
+            match k {
+                "model" => s.model = v.trim().to_string(),
+                "rev" => s.rev = if v.trim().is_empty() { "main".into() } else { v.trim().to_string() },
+                "mode" => {
+                    s.mode = Mode::parse(v).ok_or_else(|| {
+                        bad(format!("`{}` is not one of inference, full, lora, qlora", truncate(v, 40)))
+                    })?
+                }
+                "precision" => precision_raw = Some(v.to_string()),
+                "dq" => s.double_quant = parse_bool(k, v)?,
+                "batch" => s.batch = parse_u64(k, v, 1, MAX_BATCH)?,
+                "seq" => s.seq = parse_u64(k, v, 1, MAX_TOKENS)?,
+                "new" => s.new_tokens = parse_u64(k, v, 0, MAX_TOKENS)?,
+                "rank" => s.rank = parse_u64(k, v, 1, MAX_RANK)?,
+                "targets" => s.targets = Targets::parse(v).map_err(bad)?,
+                "dropout" => {
+                    let d: f64 = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("`{}` is not a number", truncate(v, 40))))?;
+                    if !(d.is_finite() && (0.0..1.0).contains(&d)) {
+                        return Err(bad(format!("must be in [0, 1), got {}", truncate(v, 40))));
+                    }
+                    s.dropout = d;
+                }
+                "gc" => s.gc = parse_bool(k, v)?,
+                "optim" => {
+                    s.optim = Optim::parse(v).ok_or_else(|| {
+                        bad(format!("`{}` is not one of adamw, adamw8bit, sgd, sgdm", truncate(v, 40)))
+                    })?
+                }
+                "attn" => {
+                    s.attn = AttnImpl::parse(v)
+                        .ok_or_else(|| bad(format!("`{}` is not one of auto, sdpa, eager", truncate(v, 40))))?
+                }
+                _ => {}
+            }
+        }
+        if let Some(p) = precision_raw {
+            let allowed = s.mode.precisions();
+            let list: Vec<&str> = allowed.iter().map(|p| p.as_str()).collect();
+            match Precision::parse(&p) {
+                Some(pr) if allowed.contains(&pr) => s.precision = Some(pr),
+                _ => {
+                    return Err(QueryError {
+                        key: "precision".into(),
+                        message: format!(
+                            "`{}` does not fit mode {}; use one of {}",
+                            truncate(&p, 40),
+                            s.mode.as_str(),
+                            list.join(", ")
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// The precision in force: the explicit one, else the mode's default (inference: `stored` when the
+    /// checkpoint has a `quantization_config`, else `bf16`; full/lora `bf16`; qlora `nf4`).
+    pub fn effective_precision(&self, has_quantization_config: bool) -> Precision {
+        if let Some(p) = self.precision {
+            return p;
+        }
+        match self.mode {
+            Mode::Inference if has_quantization_config => Precision::Stored,
+            Mode::Inference | Mode::Full | Mode::Lora => Precision::Bf16,
+            Mode::Qlora => Precision::Nf4,
+        }
+    }
+
+    /// The query string of these settings, defaults left out, keys in a fixed order
+    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, dropout, gc, optim, attn`).
+    /// `from_query(to_query(s)) == s` for every valid `s`.
+    pub fn to_query(&self) -> String {
+        let d = Settings::default();
+        let mut parts: Vec<String> = Vec::new();
+        let mut push = |k: &str, v: String| parts.push(format!("{k}={}", percent_encode(&v)));
+        if !self.model.is_empty() {
+            push("model", self.model.clone());
+        }
+        if self.rev != d.rev {
+            push("rev", self.rev.clone());
+        }
+        if self.mode != d.mode {
+            push("mode", self.mode.as_str().into());
+        }
+        if let Some(p) = self.precision {
+            push("precision", p.as_str().into());
+        }
+        if self.double_quant != d.double_quant {
+            push("dq", if self.double_quant { "1" } else { "0" }.into());
+        }
+        if self.batch != d.batch {
+            push("batch", self.batch.to_string());
+        }
+        if self.seq != d.seq {
+            push("seq", self.seq.to_string());
+        }
+        if self.new_tokens != d.new_tokens {
+            push("new", self.new_tokens.to_string());
+        }
+        if self.rank != d.rank {
+            push("rank", self.rank.to_string());
+        }
+        if self.targets != d.targets {
+            push("targets", self.targets.to_query_value());
+        }
+        if self.dropout != d.dropout {
+            push("dropout", format!("{}", self.dropout));
+        }
+        if self.gc != d.gc {
+            push("gc", if self.gc { "1" } else { "0" }.into());
+        }
+        if self.optim != d.optim {
+            push("optim", self.optim.as_str().into());
+        }
+        if self.attn != d.attn {
+            push("attn", self.attn.as_str().into());
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_non_defaults() {
+        let q = "model=openai/gpt-oss-20b&rev=v1&mode=lora&precision=fp16&dq=0&batch=4&seq=1024&new=7&rank=8&targets=q_proj,v_proj&dropout=0.05&gc=0&optim=sgdm&attn=eager";
+        let s = Settings::from_query(q).unwrap();
+        assert_eq!(s.mode, Mode::Lora);
+        assert_eq!(s.precision, Some(Precision::Fp16));
+        assert_eq!(s.targets, Targets::Modules(vec!["q_proj".into(), "v_proj".into()]));
+        assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s);
+        assert_eq!(s.to_query(), q);
+    }
+
+    #[test]
+    fn defaults_are_left_out() {
+        assert_eq!(Settings::default().to_query(), "");
+        assert_eq!(Settings::from_query("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (q, key) in [
+            ("batch=0", "batch"),
+            ("batch=-1", "batch"),
+            ("batch=1.5", "batch"),
+            ("seq=99999999999999999999999", "seq"),
+            ("dropout=1", "dropout"),
+            ("dropout=NaN", "dropout"),
+            ("mode=train", "mode"),
+            ("mode=full&precision=nf4", "precision"),
+            ("optim=lion", "optim"),
+            ("targets=,", "targets"),
+            ("gc=yes", "gc"),
+        ] {
+            let e = Settings::from_query(q).unwrap_err();
+            assert_eq!(e.key, key, "{q}");
+        }
+    }
+
+    #[test]
+    fn percent_coding() {
+        assert_eq!(percent_decode("a%2Fb+c%zz%"), "a/b c%zz%");
+        assert_eq!(percent_encode("<script>"), "%3Cscript%3E");
+    }
+}
