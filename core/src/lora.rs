@@ -1,1 +1,1 @@
-//! LoRA adapter parameters (placeholder to be completed by the parameter-count work).
+//! LoRA adapter parameters (what PEFT creates for a rank and a set of target modules).

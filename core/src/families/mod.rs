@@ -1,0 +1,61 @@
+//! Per-family builders of [`Architecture`]: one module per family group, each deriving the exact module list
+//! (names, shapes, instances) from the family's transformers modeling code, with its configuration class'
+//! defaults for absent fields.
+//!
+//! * [`dense`]: llama, mistral, qwen2, qwen3 and the generic decoder for unknown families.
+//! * [`moe`]: mixtral, gpt_oss.
+
+use crate::arch::Architecture;
+use crate::config::{Cfg, ConfigError};
+use serde_json::Value;
+
+pub(crate) mod common;
+pub(crate) mod dense;
+pub(crate) mod moe;
+
+/// Build the architecture from a parsed `config.json` object.
+///
+/// A multimodal wrapper whose text model lives under `text_config` (e.g. Gemma-3 `gemma3`) is unwrapped: the
+/// text model is described, with the wrapper's `torch_dtype`/`dtype`/`quantization_config` when the text config
+/// lacks them. An unknown `model_type` with the common fields (`hidden_size`/`n_embd`/`d_model`,
+/// `num_hidden_layers`/`n_layer`, `num_attention_heads`/`n_head`, `vocab_size`) gets a generic llama-like decoder
+/// marked `approximate`; without them the error names the first missing field.
+pub fn from_config(v: &Value) -> Result<Architecture, ConfigError> {
+    let top = Cfg::new(v)?;
+    if let Some(text) = unwrap_text_config(&top)? {
+        return build(&Cfg::new(&text)?);
+    }
+    build(&top)
+}
+
+/// Dispatch on `model_type`.
+fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let model_type = c.str("model_type")?.unwrap_or("").to_string();
+    match model_type.as_str() {
+        "llama" | "mistral" | "qwen2" | "qwen3" => dense::build(&model_type, c),
+        "mixtral" => moe::mixtral(c),
+        "gpt_oss" => moe::gpt_oss(c),
+        _ => dense::generic(&model_type, c),
+    }
+}
+
+/// If `top` is a multimodal wrapper (has an object `text_config` and no `hidden_size`-like field of its own),
+/// return the text config merged with the wrapper's dtype and quantization fields; its `model_type` defaults
+/// to `{wrapper}_text` (transformers names Gemma-3's text model `gemma3_text`).
+fn unwrap_text_config(top: &Cfg) -> Result<Option<Value>, ConfigError> {
+    let Some(text) = top.sub("text_config") else { return Ok(None) };
+    if common::HIDDEN.iter().any(|k| top.has(k)) {
+        return Ok(None);
+    }
+    let mut m = text.map().clone();
+    for key in ["torch_dtype", "dtype", "quantization_config"] {
+        if let (false, Some(v)) = (text.has(key), top.get(key)) {
+            m.insert(key.to_string(), v.clone());
+        }
+    }
+    if !text.has("model_type") {
+        let outer = top.str("model_type")?.unwrap_or("");
+        m.insert("model_type".into(), Value::String(format!("{outer}_text")));
+    }
+    Ok(Some(Value::Object(m)))
+}

@@ -1,0 +1,210 @@
+//! The Hugging Face Hub: model ids from what the user typed, the `config.json` URL, the fetch, and the mapping of
+//! HTTP outcomes to messages.
+//!
+//! URL layout (the Hub's and its mirrors'): `{endpoint}/{owner}/{name}/resolve/{revision}/config.json`.
+
+use crate::error::{AppError, ErrorKind};
+
+/// The default Hub endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+/// A model reference: Hub id and, when the input named one, a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelRef {
+    /// `owner/name` (or a legacy single-segment id such as `gpt2`).
+    pub id: String,
+    /// Revision (branch, tag, commit or `refs/pr/N`) found in a pasted URL, if any.
+    pub revision: Option<String>,
+}
+
+/// Hosts recognised in a URL typed without `https://`.
+const KNOWN_HOSTS: [&str; 4] = ["huggingface.co", "www.huggingface.co", "hf.co", "hf-mirror.com"];
+
+fn valid_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 96
+        && s != "."
+        && s != ".."
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Decode `%XX` escapes of one URL path segment (invalid escapes are kept).
+fn decode_segment(s: &str) -> String {
+    ftmem_core::settings::percent_decode(&s.replace('+', "%2B"))
+}
+
+/// Normalise what the user typed into a [`ModelRef`].
+///
+/// Accepts an id (`openai/gpt-oss-20b`, `gpt2`) or a Hub URL with or without scheme
+/// (`https://huggingface.co/openai/gpt-oss-20b`, `.../tree/main`, `.../tree/v1.0/subdir`,
+/// `.../blob/main/config.json`, `.../resolve/<rev>/config.json`, `hf.co/openai/gpt-oss-20b`,
+/// `https://huggingface.co/models/openai/gpt-oss-20b`); a query string or fragment is dropped, and the revision
+/// of `tree|blob|resolve|raw|commit/<rev>` is returned (percent-decoded, so `refs%2Fpr%2F1` gives `refs/pr/1`).
+/// Any host is accepted for a URL, since mirrors share the Hub's layout.
+///
+/// Errors: a one-line message for empty input, dataset or Space URLs, or characters a Hub id cannot have.
+pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err("Type a Hub model id such as openai/gpt-oss-20b, or a Hub URL.".into());
+    }
+    let s = s.split(['?', '#']).next().unwrap_or("");
+    let (is_url, rest) = if let Some(r) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) {
+        (true, r)
+    } else {
+        // Without a scheme: `huggingface.co/owner/name`, `hf.co/...`, `hf-mirror.com/...`.
+        let first = s.split('/').next().unwrap_or("").to_ascii_lowercase();
+        (KNOWN_HOSTS.contains(&first.as_str()), s)
+    };
+    let mut parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    if is_url {
+        if parts.is_empty() {
+            return Err("The URL has no host.".into());
+        }
+        parts.remove(0); // host
+        match parts.first().copied() {
+            Some("datasets") => return Err("That is a dataset URL; ftmem needs a model repository.".into()),
+            Some("spaces") => return Err("That is a Space URL; ftmem needs a model repository.".into()),
+            Some("models") => {
+                parts.remove(0);
+            }
+            _ => {}
+        }
+    }
+    const MARKERS: [&str; 5] = ["tree", "blob", "resolve", "raw", "commit"];
+    let (id_parts, revision): (Vec<&str>, Option<String>) =
+        match parts.iter().position(|p| MARKERS.contains(p)) {
+            Some(i) if i >= 1 => {
+                let rev = parts.get(i + 1).map(|r| decode_segment(r)).filter(|r| !r.trim().is_empty());
+                (parts[..i].to_vec(), rev)
+            }
+            _ => (parts.clone(), None),
+        };
+    let id_parts: Vec<&str> = if is_url && id_parts.len() > 2 { id_parts[..2].to_vec() } else { id_parts };
+    match id_parts.len() {
+        1 | 2 => {}
+        0 => return Err("No model id found in the input.".into()),
+        _ => {
+            return Err(format!(
+                "`{}` is not a Hub model id: use owner/name, e.g. openai/gpt-oss-20b.",
+                shorten(s, 60)
+            ))
+        }
+    }
+    if let Some(bad) = id_parts.iter().find(|p| !valid_segment(p)) {
+        return Err(format!(
+            "`{}` is not a valid part of a Hub id (letters, digits, `-`, `_`, `.`).",
+            shorten(bad, 60)
+        ));
+    }
+    Ok(ModelRef { id: id_parts.join("/"), revision })
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+/// Check a revision typed by the user (branch, tag, 40-hex commit, `refs/pr/N`); returns it trimmed, or `main`
+/// when empty. Errors on whitespace inside or `..`.
+pub fn normalize_revision(rev: &str) -> Result<String, String> {
+    let r = rev.trim();
+    if r.is_empty() {
+        return Ok("main".into());
+    }
+    if r.len() > 256 || r.chars().any(|c| c.is_whitespace() || c.is_control()) || r.contains("..") {
+        return Err(format!("`{}` is not a usable revision.", shorten(r, 60)));
+    }
+    Ok(r.to_string())
+}
+
+/// Normalise a Hub endpoint: trimmed, without trailing `/`, scheme `http` or `https`.
+/// Errors: a message saying the endpoint must start with `https://` (or `http://`).
+pub fn normalize_endpoint(e: &str) -> Result<String, String> {
+    let e = e.trim().trim_end_matches('/');
+    let rest = e.strip_prefix("https://").or_else(|| e.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.contains(char::is_whitespace) => Ok(e.to_string()),
+        _ => Err("The endpoint must be a URL starting with https:// (or http://), e.g. https://huggingface.co.".into()),
+    }
+}
+
+/// Percent-encode a revision as one path segment (`refs/pr/1` → `refs%2Fpr%2F1`, as the Hub expects).
+pub fn encode_revision(rev: &str) -> String {
+    let mut out = String::with_capacity(rev.len());
+    for &c in rev.as_bytes() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+/// `{endpoint}/{id}/resolve/{revision}/config.json`, the endpoint without a trailing `/`.
+pub fn config_url(endpoint: &str, id: &str, revision: &str) -> String {
+    format!("{}/{}/resolve/{}/config.json", endpoint.trim_end_matches('/'), id, encode_revision(revision))
+}
+
+/// The error for a non-success HTTP status of a `config.json` GET, or `None` for 2xx.
+/// 401/403 → gated or private (offering the paste box); 404 → no such repo, revision or file; 429 → rate limited;
+/// anything else → the status number.
+pub fn status_error(status: u16, id: &str, revision: &str) -> Option<AppError> {
+    Some(match status {
+        200..=299 => return None,
+        401 | 403 => AppError::new(
+            ErrorKind::Unauthorized,
+            format!(
+                "The Hub refused access to {id} (HTTP {status}): the repository is gated or private (the Hub also \
+                 answers this for a repository that does not exist). Accept its licence on the Hub and paste or \
+                 upload its config.json below."
+            ),
+        ),
+        404 => AppError::new(
+            ErrorKind::NotFound,
+            format!(
+                "Not found (HTTP 404): no repository {id}, no revision `{revision}` in it, or no config.json at that \
+                 revision. Check the spelling and the revision."
+            ),
+        ),
+        429 => AppError::new(
+            ErrorKind::RateLimited,
+            "The Hub is rate limiting requests (HTTP 429). Wait a minute and load again, or paste the config.json \
+             below.",
+        ),
+        s => AppError::new(
+            ErrorKind::Http,
+            format!("The Hub answered HTTP {s} for {id} @ {revision}. Try again later, or paste the config.json below."),
+        ),
+    })
+}
+
+/// The error for a request that got no HTTP answer at all.
+pub fn network_error(endpoint: &str) -> AppError {
+    AppError::new(
+        ErrorKind::Offline,
+        format!(
+            "Could not reach {endpoint}: you may be offline, or the endpoint is unreachable or blocks cross-origin \
+             requests. Check the connection or the endpoint in the settings, or paste the config.json below."
+        ),
+    )
+}
+
+/// GET the `config.json` of `id` at `revision` from `endpoint`; the body text on success.
+///
+/// Errors: [`status_error`] for HTTP failures, [`network_error`] when no answer came, and an
+/// [`ErrorKind::Offline`] error when the body cannot be read.
+pub async fn fetch_config(endpoint: &str, id: &str, revision: &str) -> Result<String, AppError> {
+    let url = config_url(endpoint, id, revision);
+    let resp = gloo_net::http::Request::get(&url).send().await.map_err(|_| network_error(endpoint))?;
+    if let Some(e) = status_error(resp.status(), id, revision) {
+        return Err(e);
+    }
+    resp.text().await.map_err(|_| {
+        AppError::new(ErrorKind::Offline, format!("The connection dropped while reading {url}. Load again."))
+    })
+}

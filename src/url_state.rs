@@ -1,0 +1,108 @@
+//! Settings in the query string (issue 2, §8): exactly the keys and values of [`Settings::to_query`], UI-only
+//! keys (e.g. a future `lang`) kept as they are, defaults left out. Pure functions; the router glue is in
+//! [`crate::app`].
+
+use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
+use ftmem_core::Settings;
+
+/// Query keys owned by [`Settings`] (in `to_query`'s order).
+pub const SETTINGS_KEYS: [&str; 14] = [
+    "model", "rev", "mode", "precision", "dq", "batch", "seq", "new", "rank", "targets", "dropout", "gc", "optim",
+    "attn",
+];
+
+/// Whether `key` belongs to [`Settings`].
+pub fn is_settings_key(key: &str) -> bool {
+    SETTINGS_KEYS.contains(&key)
+}
+
+/// Split a raw query string (with or without `?`) into percent-decoded `(key, value)` pairs, in order.
+pub fn split_query(q: &str) -> Vec<(String, String)> {
+    let q = q.strip_prefix('?').unwrap_or(q);
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// Settings from a link's pairs, never failing: a key whose value is unusable falls back to its default and its
+/// [`QueryError`] is returned (at most one per key, in the order found).
+pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec<QueryError>) {
+    let mut kept: Vec<(String, String)> = pairs.iter().filter(|(k, _)| is_settings_key(k)).cloned().collect();
+    let mut errors: Vec<QueryError> = Vec::new();
+    // Each round drops every pair of the offending key, so this ends after at most SETTINGS_KEYS.len() rounds.
+    for _ in 0..=SETTINGS_KEYS.len() {
+        match Settings::from_pairs(kept.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(s) => return (s, errors),
+            Err(e) => {
+                kept.retain(|(k, _)| *k != e.key);
+                errors.push(e);
+            }
+        }
+    }
+    (Settings::default(), errors)
+}
+
+/// The pairs of `pairs` whose keys are not settings keys (kept in links untouched).
+pub fn extra_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs.iter().filter(|(k, _)| !is_settings_key(k)).cloned().collect()
+}
+
+/// The query string (without `?`) for `settings` followed by the `extras`: `Settings::to_query` verbatim, then
+/// each extra as `key=value`, percent-encoded.
+pub fn build_query(settings: &Settings, extras: &[(String, String)]) -> String {
+    let mut q = settings.to_query();
+    for (k, v) in extras {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str(&percent_encode(k));
+        if !v.is_empty() {
+            q.push('=');
+            q.push_str(&percent_encode(v));
+        }
+    }
+    q
+}
+
+/// Apply one control's value, written as its query value (`batch` = `"4"`), to `settings`, validated by the core's
+/// query parser so that the control accepts exactly what a link accepts. `precision` is checked against the
+/// current mode. On error `settings` is unchanged.
+pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), QueryError> {
+    let mode = settings.mode.as_str();
+    let parsed = if key == "precision" {
+        Settings::from_pairs([("mode", mode), ("precision", value)])?
+    } else {
+        Settings::from_pairs([(key, value)])?
+    };
+    match key {
+        "model" => settings.model = parsed.model,
+        "rev" => settings.rev = parsed.rev,
+        "mode" => {
+            settings.mode = parsed.mode;
+            if let Some(p) = settings.precision {
+                if !settings.mode.precisions().contains(&p) {
+                    settings.precision = None;
+                }
+            }
+        }
+        "precision" => settings.precision = parsed.precision,
+        "dq" => settings.double_quant = parsed.double_quant,
+        "batch" => settings.batch = parsed.batch,
+        "seq" => settings.seq = parsed.seq,
+        "new" => settings.new_tokens = parsed.new_tokens,
+        "rank" => settings.rank = parsed.rank,
+        "targets" => settings.targets = parsed.targets,
+        "dropout" => settings.dropout = parsed.dropout,
+        "gc" => settings.gc = parsed.gc,
+        "optim" => settings.optim = parsed.optim,
+        "attn" => settings.attn = parsed.attn,
+        other => {
+            return Err(QueryError { key: other.to_string(), message: "not a setting".into() });
+        }
+    }
+    Ok(())
+}

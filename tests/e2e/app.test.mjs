@@ -1,0 +1,371 @@
+// End-to-end test of the RELEASE build (dist/) in headless Chromium, driven by playwright-core, against a mock
+// Hugging Face Hub that serves the real config.json fixtures under the Hub's URL layout (server.mjs).
+//
+//   DIST_DIR=dist node --test tests/e2e/app.test.mjs      (scripts/test.sh builds dist/ with trunk first)
+//
+// Any page error (an uncaught exception or a wasm panic) and any console error fails the test, except the
+// browser's own "Failed to load resource" line for a request this test made fail on purpose (a 404, a 401...).
+// No request may leave 127.0.0.1. On a failure, a screenshot goes to test-artifacts/e2e-*.png.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, FIXTURES, startServers } from './server.mjs';
+
+const DIST = path.resolve(process.env.DIST_DIR || path.join(ROOT, 'dist'));
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 20_000;
+
+const GPT_OSS = 'openai/gpt-oss-20b';
+// openai__gpt-oss-20b.json, as the issue gives it
+const GPT_OSS_VIEW = {
+  '#arch-model-type': 'gpt_oss',
+  '#arch-hidden-size': '2880',
+  '#arch-layers': '24',
+  '#arch-heads': '64',
+  '#arch-vocab': '201088',
+  '#arch-context': '131072',
+};
+const GPT_OSS_PARAMS = '20,914,757,184';
+const ARCH_IDS = ['#arch-model-type', '#arch-hidden-size', '#arch-layers', '#arch-heads', '#arch-kv-heads',
+  '#arch-head-dim', '#arch-intermediate', '#arch-vocab', '#arch-context', '#arch-tied', '#arch-experts',
+  '#params-total', '#params-active'];
+const CONTROL_IDS = ['#mode', '#precision', '#batch', '#seq', '#new-tokens', '#rank', '#targets', '#dropout',
+  '#gc', '#optim', '#attn'];
+
+let servers; // { appUrl, hubUrl, hub: { requests }, close }
+let context;
+let page;
+let userDataDir;
+const problems = []; // page errors, unexpected console errors, requests that left 127.0.0.1
+const expectedFailures = new Set(); // URLs this test makes fail on purpose
+let lastGood = null; // { url, view, bytes } once a model has loaded
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+/** Removes thousands separators between digit groups: "201,088" / "201 088" -> "201088". */
+const plainDigits = (s) => s.replace(/(\d)[,\u00a0\u202f\u2009 _'](?=\d{3}(\D|$))/g, '$1');
+
+/** Whether `text` shows the number `n` as a whole number (separators allowed). */
+const showsNumber = (text, n) => new RegExp(`(^|[^\\d.])${n}([^\\d]|$)`).test(plainDigits(text));
+
+async function text(selector) {
+  return ((await page.locator(selector).first().textContent({ timeout: TIMEOUT })) ?? '').trim();
+}
+
+/** Polls fn() (async, returns truthy when done) until it holds; fails with `what` and the last value. */
+async function until(what, fn, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeout} ms waiting for: ${what}` +
+        (last instanceof Error ? ` (last error: ${last.message})` : ''));
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
+async function readView() {
+  const view = {};
+  for (const id of ARCH_IDS) {
+    const loc = page.locator(id);
+    view[id] = (await loc.count()) ? ((await loc.first().textContent()) ?? '').trim() : null;
+  }
+  return view;
+}
+
+async function readControls() {
+  const out = {};
+  for (const id of CONTROL_IDS) {
+    const loc = page.locator(id);
+    if (!(await loc.count())) { out[id] = null; continue; }
+    out[id] = await loc.first().evaluate((el) =>
+      (el.type === 'checkbox' || el.type === 'radio') ? String(el.checked) : ('value' in el ? el.value : el.textContent));
+  }
+  return out;
+}
+
+async function totalBytes() {
+  const v = await page.locator('#total-bytes').first().getAttribute('data-bytes', { timeout: TIMEOUT });
+  assert.ok(v !== null && /^\d+$/.test(v), `#total-bytes data-bytes should be a whole number of bytes, got ${v}`);
+  return Number(v);
+}
+
+/** Sets an input, textarea or select the way a person would, firing input and change. */
+async function setControl(selector, value) {
+  const loc = page.locator(selector).first();
+  const tag = await loc.evaluate((el) => el.tagName);
+  if (tag === 'SELECT') {
+    await loc.selectOption(String(value));
+  } else {
+    await loc.fill(String(value));
+    await loc.dispatchEvent('change');
+  }
+}
+
+/** Makes an element inside a closed settings panel (<details> or hidden section) reachable. */
+async function reveal(selector) {
+  const loc = page.locator(selector).first();
+  await loc.waitFor({ state: 'attached', timeout: TIMEOUT });
+  if (await loc.isVisible()) return;
+  await loc.evaluate((el) => { for (let e = el; e; e = e.parentElement) if (e.tagName === 'DETAILS') e.open = true; });
+  if (await loc.isVisible()) return;
+  for (const toggle of ['#settings-toggle', '#settings summary', 'summary']) {
+    const t = page.locator(toggle).first();
+    if ((await t.count()) && (await t.isVisible())) {
+      await t.click();
+      if (await loc.isVisible()) return;
+    }
+  }
+}
+
+const hubPath = (id, rev = 'main') => `/${id}/resolve/${rev}/config.json`;
+const hubRequests = (p) => servers.hub.requests.filter((r) => r.path === p).length;
+
+/** Loads a model through the UI: fills #model-input (and #rev-input), then the button or Enter. */
+async function loadModel(id, { rev = null, how = 'button' } = {}) {
+  await page.locator('#model-input').fill(id);
+  if (rev !== null) await page.locator('#rev-input').fill(rev);
+  if (how === 'enter') await page.locator('#model-input').press('Enter');
+  else await page.locator('#load-button').click();
+}
+
+async function expectError(kind, pattern) {
+  const err = page.locator(`#error[data-kind="${kind}"]`);
+  await until(`#error with data-kind="${kind}"`, async () => (await err.count()) && (await err.first().isVisible()));
+  const msg = ((await err.first().textContent()) ?? '').trim();
+  assert.ok(msg.length > 0, `#error (${kind}) has a message`);
+  if (pattern) assert.match(msg, pattern, `#error (${kind}) message`);
+  return msg;
+}
+
+async function expectLastGoodStays() {
+  if (!lastGood) return;
+  assert.deepEqual(await readView(), lastGood.view, 'the last good result stays on screen');
+  assert.equal(await totalBytes(), lastGood.bytes, 'the last good estimate stays on screen');
+}
+
+/** Runs a test body; on failure, saves a screenshot and the page's HTML to test-artifacts/. */
+function e2e(name, fn) {
+  test(name, { timeout: 120_000 }, async () => {
+    const before = problems.length;
+    try {
+      await fn();
+      assert.deepEqual(problems.slice(before), [], 'no page error, no console error, no request off 127.0.0.1');
+    } catch (e) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+      await fs.mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, `e2e-${slug}.png`), fullPage: true }).catch(() => {});
+      await fs.writeFile(path.join(ARTIFACTS, `e2e-${slug}.html`), await page?.content().catch(() => '') ?? '')
+        .catch(() => {});
+      if (problems.length > before) e.message += `\nalso: ${JSON.stringify(problems.slice(before), null, 1)}`;
+      throw e;
+    }
+  });
+}
+
+function watch(p) {
+  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  p.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const url = msg.location()?.url ?? '';
+    if (msg.text().startsWith('Failed to load resource') && expectedFailures.has(url)) return;
+    problems.push(`console.error: ${msg.text()} (${url})`);
+  });
+  p.on('crash', () => problems.push('the page crashed'));
+  p.on('request', (req) => {
+    const u = req.url();
+    if (!/^(https?:\/\/127\.0\.0\.1[:/]|data:|blob:|about:)/.test(u)) problems.push(`request off 127.0.0.1: ${u}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- the test
+
+describe('ftmem release build in Chromium', () => {
+  before(async () => {
+    await fs.access(path.join(DIST, 'index.html')).catch(() => {
+      throw new Error(`no ${path.join(DIST, 'index.html')}: build it first (trunk build --release)`);
+    });
+    servers = await startServers(DIST);
+    userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ftmem-e2e-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      viewport: { width: 1280, height: 1000 },
+    });
+    context.on('page', watch);
+    page = context.pages()[0];
+    if (page) watch(page); // the first tab exists before the 'page' handler; later tabs are watched by it
+    else page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    await servers?.close().catch(() => {});
+    if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+  });
+
+  e2e('the release build starts: the page renders its inputs with no error', async () => {
+    const resp = await page.goto(servers.appUrl + '/');
+    assert.equal(resp?.status(), 200);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.ok((await page.title()).length > 0, 'the page has a title');
+    for (const id of ['#model-input', '#rev-input', '#load-button', '#endpoint-input']) {
+      await page.locator(id).first().waitFor({ state: 'attached' });
+    }
+    assert.equal(await page.locator('#rev-input').inputValue(), 'main', 'the revision defaults to main');
+    assert.equal(servers.hub.requests.length, 0, 'nothing is fetched before a model is asked for');
+  });
+
+  e2e('the hub endpoint is set in the settings panel and kept in localStorage', async () => {
+    await reveal('#endpoint-input');
+    const input = page.locator('#endpoint-input').first();
+    await input.fill(servers.hubUrl, { force: true });
+    await input.dispatchEvent('change');
+    await until('localStorage ftmem.endpoint = the mock hub', async () =>
+      (await page.evaluate(() => localStorage.getItem('ftmem.endpoint')))?.includes(servers.hubUrl));
+  });
+
+  e2e(`loads ${GPT_OSS} through the UI and shows its architecture and parameter count`, async () => {
+    await loadModel(GPT_OSS);
+    await until('#arch-model-type shows gpt_oss', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    assert.ok(hubRequests(hubPath(GPT_OSS)) >= 1, `the app fetched ${hubPath(GPT_OSS)} from the hub endpoint`);
+    for (const [id, want] of Object.entries(GPT_OSS_VIEW)) {
+      const got = await text(id);
+      assert.ok(id === '#arch-model-type' ? got.includes(want) : showsNumber(got, want), `${id}: want ${want}, got "${got}"`);
+    }
+    const total = await text('#params-total');
+    assert.ok(total.includes(GPT_OSS_PARAMS), `#params-total: want ${GPT_OSS_PARAMS}, got "${total}"`);
+    await until('the URL has model=openai/gpt-oss-20b',
+      async () => new URL(page.url()).searchParams.get('model') === GPT_OSS);
+    const bytes = await totalBytes();
+    assert.ok(bytes > 10e9, `a 20.9 B-parameter model needs more than 10 GB (got ${bytes} bytes)`);
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-gpt-oss-20b.png'), fullPage: true });
+  });
+
+  e2e('changing the micro-batch size changes #total-bytes at once and the URL', async () => {
+    const before = await totalBytes();
+    const batch = page.locator('#batch').first();
+    const tag = await batch.evaluate((el) => el.tagName);
+    let next;
+    if (tag === 'SELECT') {
+      const current = await batch.inputValue();
+      const options = await batch.evaluate((el) => [...el.options].map((o) => o.value));
+      next = options.find((v) => Number(v) > Number(current)) ?? options.find((v) => v !== current);
+    } else {
+      next = String(Number(await batch.inputValue()) === 4 ? 8 : 4);
+    }
+    await setControl('#batch', next);
+    const after = await until('#total-bytes data-bytes changes', async () => {
+      const b = await totalBytes();
+      return b !== before ? b : 0;
+    });
+    assert.ok(after > before, `a larger micro-batch needs more memory: ${before} -> ${after} bytes`);
+    await until(`the URL has batch=${next}`, async () => new URL(page.url()).searchParams.get('batch') === next);
+    lastGood = { url: page.url(), view: await readView(), bytes: after, controls: await readControls() };
+  });
+
+  e2e('reloading from the URL restores the same view', async () => {
+    assert.ok(lastGood, 'a model was loaded');
+    const fetchesBefore = hubRequests(hubPath(GPT_OSS));
+    await page.reload();
+    await until('#arch-model-type shows gpt_oss after the reload',
+      async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    await until('the same #total-bytes', async () => (await totalBytes()) === lastGood.bytes);
+    assert.ok(hubRequests(hubPath(GPT_OSS)) > fetchesBefore, 'the model was fetched again from the URL');
+    assert.deepEqual(await readView(), lastGood.view);
+    assert.deepEqual(await readControls(), lastGood.controls);
+    assert.equal(await page.locator('#model-input').inputValue(), GPT_OSS);
+
+    // the same link opened in a new tab
+    const tab = await context.newPage();
+    const main = page;
+    page = tab;
+    try {
+      await tab.goto(lastGood.url);
+      await until('the new tab shows gpt_oss', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+      await until('the same #total-bytes in the new tab', async () => (await totalBytes()) === lastGood.bytes);
+      assert.deepEqual(await readView(), lastGood.view);
+    } finally {
+      page = main;
+      await tab.close();
+    }
+  });
+
+  e2e('a missing repo (404) shows the not-found message; Enter loads; the last result stays', async () => {
+    const id = 'nobody/no-such-model';
+    expectedFailures.add(servers.hubUrl + hubPath(id));
+    await loadModel(id, { how: 'enter' });
+    await until('the app asked the hub for the missing repo', async () => hubRequests(hubPath(id)) >= 1);
+    await expectError('not-found', /not found|no such|does not exist|404/i);
+    await expectLastGoodStays();
+  });
+
+  const errorCases = [
+    ['errors/gated', 'unauthorized', /gated|private|log ?in|token|access|401/i],
+    ['errors/rate-limited', 'rate-limited', /rate|too many|429|later/i],
+    ['errors/forbidden', 'unauthorized', /gated|private|access|403|permission/i],
+    ['errors/not-json', 'not-json', /json/i],
+    ['errors/no-fields', 'config', /hidden_size|num_hidden_layers|num_attention_heads|vocab_size|field|missing/i],
+    ['errors/hang-up', 'offline', /offline|unreachable|network|connect|reach/i],
+  ];
+  for (const [id, kind, pattern] of errorCases) {
+    e2e(`${id} -> #error data-kind=${kind}, and the last result stays`, async () => {
+      expectedFailures.add(servers.hubUrl + hubPath(id));
+      // (errorCases never has the same kind twice in a row, so a stale #error cannot pass for a new one)
+      const n = hubRequests(hubPath(id));
+      await loadModel(id);
+      await until(`the app asked the hub for ${id}`, async () => hubRequests(hubPath(id)) > n);
+      await expectError(kind, pattern);
+      if (kind === 'unauthorized') {
+        assert.ok(await page.locator('#paste-config').count(), 'a gated repo offers the paste option (#paste-config)');
+      }
+      await expectLastGoodStays();
+    });
+  }
+
+  e2e('a Hub URL is normalised to the id; an unknown revision is a 404', async () => {
+    const n = hubRequests(hubPath(GPT_OSS));
+    await loadModel(`https://huggingface.co/${GPT_OSS}`);
+    await until('the hub URL was fetched as the id', async () => hubRequests(hubPath(GPT_OSS)) > n);
+    await until('gpt_oss shown', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+
+    const p = hubPath(GPT_OSS, 'no-such-revision');
+    expectedFailures.add(servers.hubUrl + p);
+    await loadModel(GPT_OSS, { rev: 'no-such-revision' });
+    await until('the app asked for the unknown revision', async () => hubRequests(p) >= 1);
+    await expectError('not-found');
+    await page.locator('#rev-input').fill('main');
+  });
+
+  e2e('a pasted config.json is used; pasted non-JSON says so and keeps the result', async () => {
+    await reveal('#paste-config');
+    const qwen = await fs.readFile(path.join(FIXTURES, 'Qwen__Qwen3-8B.json'), 'utf8');
+    await page.locator('#paste-config').first().fill(qwen, { force: true });
+    await page.locator('#paste-apply').first().click({ force: true });
+    await until('#arch-model-type shows qwen3', async () => (await text('#arch-model-type')).includes('qwen3'));
+    assert.ok(showsNumber(await text('#arch-hidden-size'), '4096'), 'Qwen3-8B hidden size 4096');
+    assert.ok(showsNumber(await text('#arch-layers'), '36'), 'Qwen3-8B has 36 layers');
+    const good = { view: await readView(), bytes: await totalBytes() };
+
+    await page.locator('#paste-config').first().fill('{ "model_type": "llama", ', { force: true });
+    await page.locator('#paste-apply').first().click({ force: true });
+    await expectError('not-json', /json/i);
+    assert.deepEqual(await readView(), good.view, 'the pasted model stays on screen');
+    assert.equal(await totalBytes(), good.bytes);
+  });
+});
