@@ -63,8 +63,8 @@ pub fn ModelSource(
                         on:click=move |_| on_config.run((paste_text.get_untracked(), "The pasted config.json".to_string()))>
                         "Use pasted config"
                     </button>
-                    <label class="file secondary" for="upload-config">"Upload config.json…"</label>
-                    <input id="upload-config" class="sr-only" type="file" accept=".json,application/json" on:change=on_file />
+                    <label class="file" for="upload-config">"or upload one:"</label>
+                    <input id="upload-config" type="file" accept=".json,application/json" on:change=on_file />
                 </div>
             </div>
         </section>

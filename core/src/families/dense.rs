@@ -5,7 +5,7 @@
 //! layers `embed_tokens` `[V, H]`, `norm` (RMSNorm H) and `lm_head` `[H → V]` unless tied.
 
 use super::common::{
-    attention, gated_mlp, mixer_for, norm, outer, size_or_absent_default, skeleton, sliding_flags,
+    attention, gated_mlp, linear, mixer_for, norm, outer, size_or_absent_default, skeleton, sliding_flags,
     window_if_used, AttnOpts, Base, Defaults,
 };
 use crate::arch::{Architecture, Component, Ffn, Layer};
@@ -116,15 +116,69 @@ pub(crate) fn llama_like(
     flags: &[bool],
     window: Option<u64>,
 ) -> Result<Architecture, ConfigError> {
+    let l = Layout { opts, mlp_bias, norms: Norms::PrePost, fused_mlp: false };
+    llama_layout(model_type, approximate, c, b, l, flags, window)
+}
+
+/// Which RMSNorms a llama-like layer has (each of width hidden_size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Norms {
+    /// `input_layernorm`, `post_attention_layernorm` (llama).
+    PrePost,
+    /// Gemma-2/3 sandwich: `input_layernorm`, `post_attention_layernorm`, `pre_feedforward_layernorm`,
+    /// `post_feedforward_layernorm`.
+    Sandwich,
+    /// OLMo-2 post-norms only: `post_attention_layernorm`, `post_feedforward_layernorm`.
+    PostOnly,
+}
+
+/// The variable parts of a llama-like layer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Attention options.
+    pub opts: AttnOpts,
+    /// Bias on the MLP projections.
+    pub mlp_bias: bool,
+    /// Norm layout.
+    pub norms: Norms,
+    /// Phi-3 fused `gate_up_proj` `[H → 2·I]` instead of `gate_proj` + `up_proj`.
+    pub fused_mlp: bool,
+}
+
+/// The llama layout with a [`Layout`]; every layer the same except for its mixer.
+pub(crate) fn llama_layout(
+    model_type: &str,
+    approximate: bool,
+    c: &Cfg,
+    b: &Base,
+    l: Layout,
+    flags: &[bool],
+    window: Option<u64>,
+) -> Result<Architecture, ConfigError> {
     if b.intermediate == 0 {
         return Err(ConfigError::MissingField("intermediate_size".into()));
     }
     let mut a = skeleton(model_type, approximate, b, c)?;
     a.outer_modules = outer(b, "norm", false, false)?;
-    let mut modules = vec![norm("input_layernorm", b.hidden, false)?];
-    modules.extend(attention(b, opts)?);
+    let mut modules = Vec::new();
+    if l.norms != Norms::PostOnly {
+        modules.push(norm("input_layernorm", b.hidden, false)?);
+    }
+    modules.extend(attention(b, l.opts)?);
     modules.push(norm("post_attention_layernorm", b.hidden, false)?);
-    modules.extend(gated_mlp(Component::Mlp, b.hidden, b.intermediate, mlp_bias)?);
+    if l.norms == Norms::Sandwich {
+        modules.push(norm("pre_feedforward_layernorm", b.hidden, false)?);
+    }
+    if l.norms != Norms::PrePost {
+        modules.push(norm("post_feedforward_layernorm", b.hidden, false)?);
+    }
+    if l.fused_mlp {
+        let two_i = super::common::mul(b.intermediate, 2, "intermediate_size")?;
+        modules.push(linear("gate_up_proj", Component::Mlp, b.hidden, two_i, l.mlp_bias)?);
+        modules.push(linear("down_proj", Component::Mlp, b.intermediate, b.hidden, l.mlp_bias)?);
+    } else {
+        modules.extend(gated_mlp(Component::Mlp, b.hidden, b.intermediate, l.mlp_bias)?);
+    }
     let ffn = Ffn::Dense { intermediate: b.intermediate, gated: true };
     a.layers = flags
         .iter()
@@ -145,4 +199,123 @@ pub fn generic(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
     let flags = sliding_flags(c, b.layers, |_| false)?;
     let name = if model_type.is_empty() { "unknown" } else { model_type };
     llama_like(name, true, c, &b, opts, c.bool_or("mlp_bias", false)?, &flags, window)
+}
+
+/// `GemmaConfig` defaults: vocab 256000, hidden 3072, intermediate 24576, 28 layers, 16 heads, 16 kv heads,
+/// head_dim 256, max positions 8192, tied, `gelu_pytorch_tanh`, `attention_bias` false.
+pub(crate) const GEMMA: Defaults = Defaults {
+    vocab_size: Some(256000),
+    hidden_size: Some(3072),
+    intermediate_size: Some(24576),
+    num_hidden_layers: Some(28),
+    num_attention_heads: Some(16),
+    num_key_value_heads: Some(16),
+    head_dim: Some(256),
+    max_position_embeddings: Some(8192),
+    tie_word_embeddings: true,
+    hidden_act: "gelu_pytorch_tanh",
+};
+
+/// `Gemma2Config` defaults: vocab 256000, hidden 2304, intermediate 9216, 26 layers, 8 heads, 4 kv heads,
+/// head_dim 256, max positions 8192, tied, `gelu_pytorch_tanh`, `sliding_window` 4096 on even-indexed layers,
+/// `final_logit_softcapping` 30.0.
+pub(crate) const GEMMA2: Defaults = Defaults {
+    vocab_size: Some(256000),
+    hidden_size: Some(2304),
+    intermediate_size: Some(9216),
+    num_hidden_layers: Some(26),
+    num_attention_heads: Some(8),
+    num_key_value_heads: Some(4),
+    head_dim: Some(256),
+    max_position_embeddings: Some(8192),
+    tie_word_embeddings: true,
+    hidden_act: "gelu_pytorch_tanh",
+};
+
+/// `Gemma3TextConfig` defaults: as Gemma-2 but vocab 262208, max positions 131072, `sliding_window` 4096 on
+/// every layer except each `sliding_window_pattern`-th (default 6), no final logit softcapping, and per-head
+/// `q_norm`/`k_norm`.
+pub(crate) const GEMMA3: Defaults = Defaults { vocab_size: Some(262208), max_position_embeddings: Some(131072), ..GEMMA2 };
+
+/// `Olmo2Config` defaults: vocab 50304, hidden 4096, intermediate 11008, 32 layers, 32 heads, kv heads = heads,
+/// max positions 2048, untied, silu, `attention_bias` false.
+pub(crate) const OLMO2: Defaults = Defaults {
+    vocab_size: Some(50304),
+    max_position_embeddings: Some(2048),
+    ..LLAMA
+};
+
+/// `Phi3Config` defaults: vocab 32064, hidden 3072, intermediate 8192, 32 layers, 32 heads, kv heads = heads,
+/// max positions 4096, untied, silu, `sliding_window` none (when set, every layer slides).
+pub(crate) const PHI3: Defaults = Defaults {
+    vocab_size: Some(32064),
+    hidden_size: Some(3072),
+    intermediate_size: Some(8192),
+    num_hidden_layers: Some(32),
+    num_attention_heads: Some(32),
+    num_key_value_heads: None,
+    head_dim: None,
+    max_position_embeddings: Some(4096),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// Gemma (`modeling_gemma.py`): the llama layout (its RMSNorm stores `weight` of width H, used as 1 + w).
+/// Gemma-2 (`modeling_gemma2.py`): sandwich norms, alternating sliding / full layers, logit softcapping;
+/// transformers defaults it to eager attention. Gemma-3 text (`modeling_gemma3.py`): as Gemma-2 plus
+/// `q_norm`/`k_norm` (width head_dim), five sliding layers per full one.
+pub fn gemma(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
+    let d = match model_type {
+        "gemma" => GEMMA,
+        "gemma2" => GEMMA2,
+        _ => GEMMA3,
+    };
+    let b = Base::read(c, &d)?;
+    let bias = c.bool_or("attention_bias", false)?;
+    let mut opts = AttnOpts { qkv_bias: bias, o_bias: bias, ..Default::default() };
+    let (norms, flags, window) = match model_type {
+        "gemma" => (Norms::PrePost, vec![false; b.layers as usize], None),
+        "gemma2" => {
+            let w = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
+            (Norms::Sandwich, sliding_flags(c, b.layers, |i| (i + 1) % 2 == 1)?, w)
+        }
+        _ => {
+            opts.qk_norm_per_head = true;
+            let w = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
+            let pattern = c.size_or("sliding_window_pattern", MAX_LAYERS, 6)?;
+            (Norms::Sandwich, sliding_flags(c, b.layers, |i| (i + 1) % pattern != 0)?, w)
+        }
+    };
+    let l = Layout { opts, mlp_bias: false, norms, fused_mlp: false };
+    let mut a = llama_layout(model_type, false, c, &b, l, &flags, window)?;
+    if model_type == "gemma2" {
+        a.prefers_eager_attention = true;
+        // Gemma2Config's final_logit_softcapping defaults to 30.0 when the key is absent.
+        if !c.map().contains_key("final_logit_softcapping") {
+            a.final_logit_softcapping = true;
+        }
+    }
+    Ok(a)
+}
+
+/// OLMo-2 (`modeling_olmo2.py`): no input norm; `post_attention_layernorm` and `post_feedforward_layernorm`;
+/// `q_norm` over the whole query (heads·head_dim) and `k_norm` over the whole key (kv_heads·head_dim).
+pub fn olmo2(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &OLMO2)?;
+    let bias = c.bool_or("attention_bias", false)?;
+    let opts = AttnOpts { qkv_bias: bias, o_bias: bias, qk_norm_full: true, ..Default::default() };
+    let l = Layout { opts, mlp_bias: false, norms: Norms::PostOnly, fused_mlp: false };
+    let flags = sliding_flags(c, b.layers, |_| false)?;
+    llama_layout("olmo2", false, c, &b, l, &flags, None)
+}
+
+/// Phi-3 (`modeling_phi3.py`): fused `qkv_proj` `[H → (heads + 2·kv_heads)·head_dim]` and fused
+/// `gate_up_proj` `[H → 2·I]`, no biases.
+pub fn phi3(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &PHI3)?;
+    let opts = AttnOpts { fused_qkv: true, ..Default::default() };
+    let l = Layout { opts, mlp_bias: false, norms: Norms::PrePost, fused_mlp: true };
+    let window = c.size("sliding_window", MAX_CONTEXT)?;
+    let flags = sliding_flags(c, b.layers, |_| window.is_some())?;
+    llama_layout("phi3", false, c, &b, l, &flags, window)
 }

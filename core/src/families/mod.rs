@@ -2,7 +2,7 @@
 //! (names, shapes, instances) from the family's transformers modeling code, with its configuration class'
 //! defaults for absent fields.
 //!
-//! * [`dense`]: llama, mistral, qwen2, qwen3 and the generic decoder for unknown families.
+//! * [`dense`]: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, phi3 and the generic decoder.
 //! * [`moe`]: mixtral, gpt_oss.
 
 use crate::arch::Architecture;
@@ -33,6 +33,9 @@ fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
     let model_type = c.str("model_type")?.unwrap_or("").to_string();
     match model_type.as_str() {
         "llama" | "mistral" | "qwen2" | "qwen3" => dense::build(&model_type, c),
+        "gemma" | "gemma2" | "gemma3_text" => dense::gemma(&model_type, c),
+        "olmo2" => dense::olmo2(c),
+        "phi3" => dense::phi3(c),
         "mixtral" => moe::mixtral(c),
         "gpt_oss" => moe::gpt_oss(c),
         _ => dense::generic(&model_type, c),

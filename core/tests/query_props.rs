@@ -1,0 +1,71 @@
+//! Property tests of the query-string parser (`Settings::from_query` / `to_query`): no input panics, and every
+//! valid settings value survives a round trip through its query string.
+
+use ftmem_core::settings::{AttnImpl, Mode, Optim, Settings, Targets};
+use proptest::prelude::*;
+
+fn arb_settings() -> impl Strategy<Value = Settings> {
+    let mode = prop_oneof![Just(Mode::Inference), Just(Mode::Full), Just(Mode::Lora), Just(Mode::Qlora)];
+    let optim = prop_oneof![Just(Optim::Adamw), Just(Optim::Adamw8bit), Just(Optim::Sgd), Just(Optim::Sgdm)];
+    let attn = prop_oneof![Just(AttnImpl::Auto), Just(AttnImpl::Sdpa), Just(AttnImpl::Eager)];
+    let targets = prop_oneof![
+        Just(Targets::AllLinear),
+        Just(Targets::Attn),
+        Just(Targets::Qv),
+        proptest::collection::vec("[a-z][a-z0-9_]{0,12}", 1..4).prop_map(|mut v| {
+            v.dedup();
+            let mut seen = Vec::new();
+            v.retain(|x| if seen.contains(x) { false } else { seen.push(x.clone()); true });
+            Targets::parse(&v.join(",")).unwrap()
+        }),
+    ];
+    (
+        (mode, any::<bool>(), 1u64..=1 << 20, 1u64..=1 << 24, 0u64..=1 << 24, 1u64..=65536),
+        (targets, 0u32..1000, any::<bool>(), optim, attn, "[a-zA-Z0-9_./-]{0,30}", "[a-z0-9.]{1,12}", any::<prop::sample::Index>()),
+    )
+        .prop_map(|((mode, dq, batch, seq, new_tokens, rank), (targets, d, gc, optim, attn, model, rev, pi))| {
+            let ps = mode.precisions();
+            let precision = if pi.index(ps.len() + 1) == ps.len() { None } else { Some(ps[pi.index(ps.len())]) };
+            Settings {
+                model,
+                rev,
+                mode,
+                precision,
+                double_quant: dq,
+                batch,
+                seq,
+                new_tokens,
+                rank,
+                targets,
+                dropout: d as f64 / 1000.0,
+                gc,
+                optim,
+                attn,
+            }
+        })
+}
+
+proptest! {
+    #[test]
+    fn any_string_parses_or_errors_without_panic(q in ".{0,200}") {
+        let _ = Settings::from_query(&q);
+    }
+
+    #[test]
+    fn any_key_value_soup_names_a_known_key_on_error(
+        pairs in proptest::collection::vec(("(mode|precision|dq|batch|seq|new|rank|targets|dropout|gc|optim|attn|lang)", ".{0,20}"), 0..8)
+    ) {
+        let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", ftmem_core::settings::percent_encode(v))).collect();
+        if let Err(e) = Settings::from_query(&q.join("&")) {
+            prop_assert!(["mode","precision","dq","batch","seq","new","rank","targets","dropout","gc","optim","attn"].contains(&e.key.as_str()));
+            prop_assert!(!e.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn valid_settings_roundtrip(s in arb_settings()) {
+        let q = s.to_query();
+        let back = Settings::from_query(&q).unwrap();
+        prop_assert_eq!(back, s);
+    }
+}

@@ -1,0 +1,242 @@
+//! The app: state, data flow and layout.
+//!
+//! Data flow (one way): the model source gives a `config.json` text (fetched from the Hub endpoint, pasted or
+//! uploaded) → [`Loaded::from_text`] (the core's `parse_config` and `params::count`) → a `Memo` of
+//! `ftmem_core::estimate` for the current [`ftmem_core::Settings`] → the panels. The settings live in the query string
+//! ([`crate::url_state`]): read once at start, written back with `replace: true` on every change.
+//!
+//! # Stable DOM hooks (for end-to-end tests; keep them)
+//!
+//! | id | what |
+//! | --- | --- |
+//! | `#model-input` | Hub id or Hub URL |
+//! | `#rev-input` | revision (empty = `main`) |
+//! | `#load-button` | loads; Enter in `#model-input`/`#rev-input` does the same |
+//! | `#load-status` | status line (`Loading…`, `Loaded openai/gpt-oss-20b @ main`); `data-state` = `idle|loading|done` |
+//! | `#endpoint-input` | Hub endpoint (settings panel, always visible; stored in localStorage `ftmem.endpoint`) |
+//! | `#paste-config`, `#paste-apply` | paste a config.json and use it; `#upload-config` is the file input |
+//! | `#arch-model-type`, `#arch-hidden-size`, `#arch-layers`, `#arch-heads`, `#arch-kv-heads`, `#arch-head-dim`, `#arch-intermediate`, `#arch-vocab`, `#arch-context`, `#arch-tied`, `#arch-experts` | architecture facts: plain integers without separators (`2880`, `201088`); `#arch-tied` = `yes`/`no`; `#arch-experts` only for MoE (`32 total, 4 per token`) |
+//! | `#params-total` | `20,914,757,184 parameters (20.9 B)`; `data-params` = raw count |
+//! | `#params-active` | active parameters per token; `data-params` = raw count |
+//! | `#total-bytes` | total peak, e.g. `13.42 GB (12.50 GiB)`; `data-bytes` = raw byte count |
+//! | `#error` | the error box; `data-kind` = `unauthorized|not-found|rate-limited|offline|http|not-json|config|query|input` |
+//! | `#query-error` | a link's unusable settings while `#error` shows a load error |
+//! | `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens`, `#rank`, `#targets`, `#targets-custom`, `#dropout`, `#dq`, `#gc`, `#optim`, `#attn` | controls; present only where they apply (`#new-tokens`: inference; `#rank`/`#targets`/`#dropout`: LoRA and QLoRA; `#dq`: QLoRA; `#gc`/`#optim`: training modes) |
+//! | `#rule-of-thumb` | the tutorial's rule-of-thumb table |
+
+use crate::arch_panel::{ArchPanel, Loaded};
+use crate::breakdown::Breakdown;
+use crate::controls::Controls;
+use crate::error::{AppError, ErrorKind};
+use crate::hub;
+use crate::model_source::ModelSource;
+use crate::rule_of_thumb::RuleOfThumb;
+use crate::settings_panel::{load_endpoint, SettingsPanel};
+use crate::url_state;
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+
+/// One fetch of a `config.json`: where from, and a sequence number so that loading the same model again refetches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRequest {
+    /// Hub endpoint, normalised.
+    pub endpoint: String,
+    /// Model id.
+    pub id: String,
+    /// Revision.
+    pub rev: String,
+    /// Increases with every request.
+    pub seq: u64,
+}
+
+/// The app's root: the router (for the query string) around the page.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Page />
+        </Router>
+    }
+}
+
+/// The error box `#error` (nothing when `error` is `None`).
+#[component]
+pub fn ErrorBox(#[prop(into)] error: Signal<Option<AppError>>, #[prop(optional)] id: Option<&'static str>) -> impl IntoView {
+    let id = id.unwrap_or("error");
+    move || {
+        error.get().map(|e| {
+            view! {
+                <div id=id class="error-box" role="alert" data-kind=e.kind.as_str()>
+                    {e.message}
+                </div>
+            }
+        })
+    }
+}
+
+/// The page: all state lives here and flows down.
+#[component]
+fn Page() -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+
+    // Settings from the link, a bad key falling back to its default with a message.
+    let initial_pairs = url_state::split_query(&location.search.get_untracked());
+    let (initial, query_errors) = url_state::settings_from_pairs_lenient(&initial_pairs);
+    let settings = RwSignal::new(initial.clone());
+    let query_error =
+        RwSignal::new((!query_errors.is_empty()).then(|| AppError::from_query(&query_errors)));
+    let load_error = RwSignal::new(None::<AppError>);
+    let loaded = RwSignal::new(None::<Loaded>);
+    let endpoint = RwSignal::new(load_endpoint());
+    let model_text = RwSignal::new(initial.model.clone());
+    let rev_text = RwSignal::new(if initial.rev == "main" { String::new() } else { initial.rev.clone() });
+
+    // Fetch: one request at a time; the resource re-runs when `request` changes.
+    let request = RwSignal::new(None::<LoadRequest>);
+    let next_seq = StoredValue::new(0u64);
+    let fetched = LocalResource::new(move || {
+        let req = request.get();
+        async move {
+            match req {
+                None => None,
+                Some(r) => {
+                    let res = hub::fetch_config(&r.endpoint, &r.id, &r.rev).await;
+                    Some((r, res))
+                }
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Some((r, res))) = fetched.get() {
+            let source = format!("config.json of {} @ {}", r.id, r.rev);
+            match res.and_then(|text| Loaded::from_text(&text, &source)) {
+                Ok(l) => {
+                    loaded.set(Some(l));
+                    load_error.set(None);
+                }
+                Err(e) => load_error.set(Some(e)),
+            }
+        }
+    });
+
+    let start_load = move |id: String, rev: String| {
+        next_seq.update_value(|n| *n += 1);
+        request.set(Some(LoadRequest { endpoint: endpoint.get_untracked(), id, rev, seq: next_seq.get_value() }));
+    };
+    let on_load = Callback::new(move |()| {
+        let m = match hub::normalize_model_input(&model_text.get_untracked()) {
+            Ok(m) => m,
+            Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+        };
+        // A revision in a pasted URL wins over the revision field, and is shown there.
+        let rev_in = m.revision.clone().unwrap_or_else(|| rev_text.get_untracked());
+        let rev = match hub::normalize_revision(&rev_in) {
+            Ok(r) => r,
+            Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+        };
+        model_text.set(m.id.clone());
+        rev_text.set(if rev == "main" { String::new() } else { rev.clone() });
+        settings.update(|s| {
+            s.model = m.id.clone();
+            s.rev = rev.clone();
+        });
+        start_load(m.id, rev);
+    });
+    let on_config = Callback::new(move |(text, source): (String, String)| {
+        match Loaded::from_text(&text, &source) {
+            Ok(mut l) => {
+                l.source = source.to_lowercase();
+                loaded.set(Some(l));
+                load_error.set(None);
+            }
+            Err(e) => load_error.set(Some(e)),
+        }
+    });
+    let on_error = Callback::new(move |e: AppError| load_error.set(Some(e)));
+
+    // A link with a model loads it at once.
+    if !initial.model.is_empty() {
+        match hub::normalize_model_input(&initial.model) {
+            Ok(m) => start_load(m.id, initial.rev.clone()),
+            Err(msg) => load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+        }
+    }
+
+    // Settings → query string, replacing the history entry; UI-only keys are kept; defaults are left out.
+    Effect::new(move |_| {
+        let s = settings.get();
+        let search = location.search.get_untracked();
+        let current = search.strip_prefix('?').unwrap_or(&search).to_string();
+        let extras = url_state::extra_pairs(&url_state::split_query(&current));
+        let q = url_state::build_query(&s, &extras);
+        if q != current {
+            let path = location.pathname.get_untracked();
+            let target = if q.is_empty() { path } else { format!("{path}?{q}") };
+            navigate(&target, NavigateOptions { replace: true, scroll: false, resolve: false, ..Default::default() });
+        }
+    });
+    // The first edit after opening a link clears the link's error message.
+    Effect::new(move |prev: Option<()>| {
+        settings.track();
+        if prev.is_some() {
+            query_error.set(None);
+        }
+    });
+
+    let estimate = Memo::new(move |_| {
+        loaded.with(|l| l.as_ref().map(|l| settings.with(|s| ftmem_core::estimate(&l.arch, s))))
+    });
+    let has_quantization = Signal::derive(move || loaded.with(|l| l.as_ref().is_some_and(|l| l.arch.quantization.is_some())));
+    let total_params = Signal::derive(move || loaded.with(|l| l.as_ref().map(|l| l.counts.total)));
+    let offer_paste = Signal::derive(move || load_error.with(|e| e.as_ref().is_some_and(|e| e.kind == ErrorKind::Unauthorized)));
+    let shown_error = Signal::derive(move || load_error.get().or_else(|| query_error.get()));
+    let second_error = Signal::derive(move || if load_error.with(|e| e.is_some()) { query_error.get() } else { None });
+
+    let (pending, set_pending) = signal(false);
+    let status = move || {
+        let current = loaded.with(|l| l.as_ref().map(|l| l.source.clone()));
+        match (pending.get(), current) {
+            (true, _) => ("loading", "Loading config.json…".to_string()),
+            (false, Some(src)) => ("done", format!("Showing {src}.")),
+            (false, None) => ("idle", "No model loaded yet.".to_string()),
+        }
+    };
+
+    view! {
+        <header class="top">
+            <h1>"ftmem"</h1>
+            <p class="tagline">"GPU memory for fine-tuning and serving LLMs, from the model's config.json"</p>
+        </header>
+        <main class="layout">
+            <div class="col-wide">
+                <ModelSource model_text rev_text on_load on_config on_error offer_paste />
+                <Transition fallback=|| () set_pending>
+                    {move || fetched.get().map(|_| ())}
+                </Transition>
+                {move || {
+                    let (state, text) = status();
+                    view! { <p id="load-status" class="status" data-state=state aria-live="polite">{text}</p> }
+                }}
+                <ErrorBox error=shown_error />
+                <ErrorBox error=second_error id="query-error" />
+                <Controls settings has_quantization />
+                <div class="pair">
+                    <Breakdown estimate />
+                    <RuleOfThumb total=total_params />
+                </div>
+            </div>
+            <div class="col-side">
+                <ArchPanel loaded />
+                <SettingsPanel endpoint />
+            </div>
+        </main>
+        <footer class="foot">
+            <p class="muted small">
+                "Every number comes from the ftmem core; the settings are in the link, the endpoint stays in this browser."
+            </p>
+        </footer>
+    }
+}

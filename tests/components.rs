@@ -1,0 +1,211 @@
+//! Components mounted in headless Chromium: the DOM follows the signals.
+#![cfg(target_arch = "wasm32")]
+
+use ftmem_app::app::{App, ErrorBox};
+use ftmem_app::arch_panel::{ArchPanel, Loaded};
+use ftmem_app::breakdown::Breakdown;
+use ftmem_app::controls::Controls;
+use ftmem_app::error::{AppError, ErrorKind};
+use ftmem_core::estimate::Item;
+use ftmem_core::settings::Mode;
+use ftmem_core::{Bytes, Estimate, EstimateError, Settings};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const GPT_OSS_20B: &str = include_str!("fixtures/configs/openai__gpt-oss-20b.json");
+
+/// Let the reactive system and the browser run (effects are scheduled, not synchronous).
+async fn tick() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().expect("window").document().expect("document")
+}
+
+/// A fresh container in the body, emptied of earlier tests' content.
+fn container() -> web_sys::HtmlElement {
+    let doc = document();
+    let body = doc.body().expect("body");
+    body.set_inner_html("");
+    let div = doc.create_element("div").expect("div");
+    body.append_child(&div).expect("append");
+    div.unchecked_into()
+}
+
+fn text_of(id: &str) -> Option<String> {
+    document().get_element_by_id(id).and_then(|e| e.text_content())
+}
+
+fn attr_of(id: &str, name: &str) -> Option<String> {
+    document().get_element_by_id(id).and_then(|e| e.get_attribute(name))
+}
+
+fn set_input(id: &str, value: &str) {
+    let el: web_sys::HtmlInputElement = document().get_element_by_id(id).expect(id).unchecked_into();
+    el.set_value(value);
+    let ev = web_sys::Event::new("input").expect("event");
+    el.dispatch_event(&ev).expect("dispatch");
+}
+
+fn set_select(id: &str, value: &str) {
+    let el: web_sys::HtmlSelectElement = document().get_element_by_id(id).expect(id).unchecked_into();
+    el.set_value(value);
+    let ev = web_sys::Event::new("change").expect("event");
+    el.dispatch_event(&ev).expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn arch_panel_shows_the_loaded_model() {
+    let loaded = RwSignal::new(None::<Loaded>);
+    let handle = leptos::mount::mount_to(container(), move || view! { <ArchPanel loaded /> });
+    tick().await;
+    assert!(text_of("arch-empty").is_some());
+    assert!(text_of("arch-hidden-size").is_none());
+
+    match Loaded::from_text(GPT_OSS_20B, "test") {
+        Ok(l) => {
+            loaded.set(Some(l));
+            tick().await;
+            assert_eq!(text_of("arch-model-type").as_deref(), Some("gpt_oss"));
+            assert_eq!(text_of("arch-hidden-size").as_deref(), Some("2880"));
+            assert_eq!(text_of("arch-layers").as_deref(), Some("24"));
+            assert_eq!(text_of("arch-heads").as_deref(), Some("64"));
+            assert_eq!(text_of("arch-vocab").as_deref(), Some("201088"));
+            assert_eq!(text_of("arch-context").as_deref(), Some("131072"));
+            assert!(text_of("arch-experts").is_some(), "gpt-oss is MoE");
+            let total = text_of("params-total").unwrap_or_default();
+            let raw: u64 = attr_of("params-total", "data-params").and_then(|s| s.parse().ok()).unwrap_or(0);
+            assert!(raw > 0);
+            assert!(total.contains(&ftmem_app::format::thousands(raw)), "{total}");
+            assert!(text_of("arch-empty").is_none());
+        }
+        // The core's family builders may still be in progress: then the error names what is missing.
+        Err(e) => assert!(!e.message.is_empty()),
+    }
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn breakdown_follows_the_estimate_signal() {
+    let est = |bytes: u64| Estimate {
+        total_bytes: Bytes(bytes),
+        allocated_bytes: Bytes(bytes),
+        components: vec![Item { name: "weights", bytes: Bytes(bytes), explanation: "model weights" }],
+        approximate: false,
+    };
+    let estimate = RwSignal::new(None::<Result<Estimate, EstimateError>>);
+    let handle = leptos::mount::mount_to(container(), move || view! { <Breakdown estimate /> });
+    tick().await;
+    assert!(text_of("total-bytes").is_none());
+
+    estimate.set(Some(Ok(est(13_420_000_000))));
+    tick().await;
+    assert_eq!(attr_of("total-bytes", "data-bytes").as_deref(), Some("13420000000"));
+    assert!(text_of("total-bytes").unwrap_or_default().contains("13.42 GB"));
+
+    estimate.set(Some(Ok(est(2_000_000_000))));
+    tick().await;
+    assert_eq!(attr_of("total-bytes", "data-bytes").as_deref(), Some("2000000000"));
+
+    estimate.set(Some(Err(EstimateError::Invalid("LoRA targets match no module".into()))));
+    tick().await;
+    assert!(text_of("total-bytes").is_none());
+    assert!(text_of("estimate-error").unwrap_or_default().contains("match no module"));
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn controls_write_settings_and_show_what_applies() {
+    let settings = RwSignal::new(Settings::default());
+    let has_quantization = Signal::derive(|| false);
+    let handle = leptos::mount::mount_to(container(), move || view! { <Controls settings has_quantization /> });
+    tick().await;
+    // QLoRA (default): LoRA fields and double quantization, no generated tokens.
+    assert!(text_of("rank").is_some() && text_of("dq").is_some());
+    assert!(document().get_element_by_id("new-tokens").is_none());
+
+    set_input("batch", "4");
+    tick().await;
+    assert_eq!(settings.get_untracked().batch, 4);
+
+    // A refused value leaves the setting alone and says why.
+    set_input("batch", "0");
+    tick().await;
+    assert_eq!(settings.get_untracked().batch, 4);
+    assert!(text_of("batch-error").unwrap_or_default().contains("at least 1"));
+
+    set_select("mode", "inference");
+    tick().await;
+    assert_eq!(settings.get_untracked().mode, Mode::Inference);
+    assert!(document().get_element_by_id("new-tokens").is_some());
+    assert!(document().get_element_by_id("rank").is_none());
+    assert!(document().get_element_by_id("gc").is_none());
+
+    // The precision list is the mode's.
+    let options: web_sys::HtmlSelectElement =
+        document().get_element_by_id("precision").expect("precision").unchecked_into();
+    assert_eq!(options.length() as usize, Mode::Inference.precisions().len());
+    set_select("precision", "int4");
+    tick().await;
+    assert_eq!(settings.get_untracked().precision.map(|p| p.as_str()), Some("int4"));
+
+    // A setting changed elsewhere (e.g. a link) shows in the control.
+    settings.update(|s| s.seq = 4096);
+    tick().await;
+    let seq: web_sys::HtmlInputElement = document().get_element_by_id("seq").expect("seq").unchecked_into();
+    assert_eq!(seq.value(), "4096");
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn error_box_carries_its_kind() {
+    let error = RwSignal::new(None::<AppError>);
+    let handle = leptos::mount::mount_to(container(), move || view! { <ErrorBox error /> });
+    tick().await;
+    assert!(text_of("error").is_none());
+    error.set(Some(AppError::new(ErrorKind::NotFound, "no such repo")));
+    tick().await;
+    assert_eq!(attr_of("error", "data-kind").as_deref(), Some("not-found"));
+    assert_eq!(text_of("error").as_deref(), Some("no such repo"));
+    error.set(None);
+    tick().await;
+    assert!(text_of("error").is_none());
+    drop(handle);
+}
+
+/// The whole app opened from a link with a bad value: the message names the key, the key falls back to its
+/// default, the rest of the link is kept (UI-only keys too), and editing a control replaces the history entry.
+#[wasm_bindgen_test]
+async fn app_reads_and_writes_the_query_string() {
+    let window = web_sys::window().expect("window");
+    let history = window.history().expect("history");
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?mode=full&batch=zero&seq=512&lang=ko")))
+        .expect("replaceState");
+    let length_before = history.length().unwrap_or(0);
+
+    let handle = leptos::mount::mount_to(container(), App);
+    tick().await;
+    assert_eq!(attr_of("error", "data-kind").as_deref(), Some("query"));
+    assert!(text_of("error").unwrap_or_default().contains("batch"));
+    let mode: web_sys::HtmlSelectElement = document().get_element_by_id("mode").expect("mode").unchecked_into();
+    assert_eq!(mode.value(), "full");
+    assert_eq!(window.location().search().unwrap_or_default(), "?mode=full&seq=512&lang=ko");
+
+    set_input("batch", "3");
+    tick().await;
+    assert_eq!(window.location().search().unwrap_or_default(), "?mode=full&batch=3&seq=512&lang=ko");
+    assert_eq!(history.length().unwrap_or(0), length_before, "edits replace the history entry");
+    assert!(text_of("error").is_none(), "the first edit clears the link's message");
+    drop(handle);
+}
