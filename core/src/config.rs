@@ -49,7 +49,9 @@ impl fmt::Display for ConfigError {
             ConfigError::NotJson(m) => write!(f, "not valid JSON: {m}"),
             ConfigError::NotObject => f.write_str("config.json must be a JSON object"),
             ConfigError::MissingField(k) => write!(f, "config.json has no usable `{k}`"),
-            ConfigError::BadField { field, message } => write!(f, "config.json field `{field}`: {message}"),
+            ConfigError::BadField { field, message } => {
+                write!(f, "config.json field `{field}`: {message}")
+            }
         }
     }
 }
@@ -58,7 +60,10 @@ impl std::error::Error for ConfigError {}
 impl ConfigError {
     /// A [`ConfigError::BadField`] for `field` with `message`.
     pub fn bad(field: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError::BadField { field: field.to_string(), message: message.into() }
+        ConfigError::BadField {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -69,7 +74,8 @@ impl ConfigError {
 /// line/column message, [`ConfigError::NotObject`] when the top level is not an object.
 pub fn parse_json(text: &str) -> Result<Value, ConfigError> {
     let cleaned = replace_non_finite(text);
-    let v: Value = serde_json::from_str(&cleaned).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+    let v: Value =
+        serde_json::from_str(&cleaned).map_err(|e| ConfigError::NotJson(e.to_string()))?;
     if !v.is_object() {
         return Err(ConfigError::NotObject);
     }
@@ -142,7 +148,9 @@ pub struct Cfg<'a> {
 impl<'a> Cfg<'a> {
     /// Wrap a JSON value; [`ConfigError::NotObject`] unless it is an object.
     pub fn new(v: &'a Value) -> Result<Cfg<'a>, ConfigError> {
-        v.as_object().map(|obj| Cfg { obj }).ok_or(ConfigError::NotObject)
+        v.as_object()
+            .map(|obj| Cfg { obj })
+            .ok_or(ConfigError::NotObject)
     }
 
     /// Wrap an object map.
@@ -162,7 +170,9 @@ impl<'a> Cfg<'a> {
 
     /// The nested object under `key` (e.g. `text_config`, `quantization_config`), if it is an object.
     pub fn sub(&self, key: &str) -> Option<Cfg<'a>> {
-        self.get(key).and_then(|v| v.as_object()).map(|obj| Cfg { obj })
+        self.get(key)
+            .and_then(|v| v.as_object())
+            .map(|obj| Cfg { obj })
     }
 
     /// The array under `key`, if it is an array.
@@ -173,10 +183,15 @@ impl<'a> Cfg<'a> {
     /// A whole number in `0..=max`; `None` when absent/null. Integral floats (`4096.0`) are accepted.
     /// Errors name `key`: not a number, negative, fractional, or above `max`.
     pub fn count(&self, key: &str, max: u64) -> Result<Option<u64>, ConfigError> {
-        let Some(v) = self.get(key) else { return Ok(None) };
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
         let n = whole_number(key, v)?;
         if n > max {
-            return Err(ConfigError::bad(key, format!("{n} is larger than the supported maximum {max}")));
+            return Err(ConfigError::bad(
+                key,
+                format!("{n} is larger than the supported maximum {max}"),
+            ));
         }
         Ok(Some(n))
     }
@@ -191,7 +206,8 @@ impl<'a> Cfg<'a> {
 
     /// A required size: [`ConfigError::MissingField`] naming `key` when absent or null.
     pub fn size_req(&self, key: &str, max: u64) -> Result<u64, ConfigError> {
-        self.size(key, max)?.ok_or_else(|| ConfigError::MissingField(key.to_string()))
+        self.size(key, max)?
+            .ok_or_else(|| ConfigError::MissingField(key.to_string()))
     }
 
     /// A size with a family default (the value the transformers configuration class uses when the key is absent).
@@ -216,8 +232,9 @@ impl<'a> Cfg<'a> {
 
     /// Like [`Cfg::size_any`] but required; the error names the first (canonical) key.
     pub fn size_any_req(&self, keys: &[&str], max: u64) -> Result<u64, ConfigError> {
-        self.size_any(keys, max)?
-            .ok_or_else(|| ConfigError::MissingField(keys.first().copied().unwrap_or("?").to_string()))
+        self.size_any(keys, max)?.ok_or_else(|| {
+            ConfigError::MissingField(keys.first().copied().unwrap_or("?").to_string())
+        })
     }
 
     /// A boolean with a default; a non-boolean value is a [`ConfigError::BadField`].
@@ -249,10 +266,17 @@ impl<'a> Cfg<'a> {
 
     /// A list of strings (e.g. `layer_types`, `modules_to_not_convert`); `None` when absent/null.
     pub fn strings(&self, key: &str) -> Result<Option<Vec<&'a str>>, ConfigError> {
-        let Some(v) = self.get(key) else { return Ok(None) };
-        let arr = v.as_array().ok_or_else(|| ConfigError::bad(key, "must be a list of strings"))?;
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let arr = v
+            .as_array()
+            .ok_or_else(|| ConfigError::bad(key, "must be a list of strings"))?;
         arr.iter()
-            .map(|x| x.as_str().ok_or_else(|| ConfigError::bad(key, "must be a list of strings")))
+            .map(|x| {
+                x.as_str()
+                    .ok_or_else(|| ConfigError::bad(key, "must be a list of strings"))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
@@ -274,20 +298,32 @@ impl<'a> Cfg<'a> {
 /// A JSON number that is a whole number ≥ 0 (integral floats accepted), else a [`ConfigError::BadField`].
 fn whole_number(key: &str, v: &Value) -> Result<u64, ConfigError> {
     let Value::Number(n) = v else {
-        return Err(ConfigError::bad(key, format!("must be a whole number, got {}", short(v))));
+        return Err(ConfigError::bad(
+            key,
+            format!("must be a whole number, got {}", short(v)),
+        ));
     };
     if let Some(u) = n.as_u64() {
         return Ok(u);
     }
     if n.as_i64().is_some() {
-        return Err(ConfigError::bad(key, format!("must not be negative, got {n}")));
+        return Err(ConfigError::bad(
+            key,
+            format!("must not be negative, got {n}"),
+        ));
     }
     let f = n.as_f64().unwrap_or(f64::NAN);
     if !f.is_finite() || f.fract() != 0.0 {
-        return Err(ConfigError::bad(key, format!("must be a whole number, got {n}")));
+        return Err(ConfigError::bad(
+            key,
+            format!("must be a whole number, got {n}"),
+        ));
     }
     if f < 0.0 {
-        return Err(ConfigError::bad(key, format!("must not be negative, got {n}")));
+        return Err(ConfigError::bad(
+            key,
+            format!("must not be negative, got {n}"),
+        ));
     }
     if f >= 1.8e19 {
         return Err(ConfigError::bad(key, format!("{n} is absurdly large")));
@@ -323,7 +359,10 @@ mod tests {
     fn not_json_and_not_object_are_errors() {
         assert!(matches!(parse_json("{"), Err(ConfigError::NotJson(_))));
         assert!(matches!(parse_json("[1]"), Err(ConfigError::NotObject)));
-        assert!(matches!(parse_json("{\"a\": NaNx}"), Err(ConfigError::NotJson(_))));
+        assert!(matches!(
+            parse_json("{\"a\": NaNx}"),
+            Err(ConfigError::NotJson(_))
+        ));
     }
 
     #[test]
@@ -339,7 +378,10 @@ mod tests {
         assert_eq!(c.size("f", MAX_DIM).unwrap(), None);
         assert!(c.size("g", MAX_DIM).is_err());
         assert!(msg(c.size("h", 10)).contains("maximum"));
-        assert_eq!(c.size_req("zz", 10), Err(ConfigError::MissingField("zz".into())));
+        assert_eq!(
+            c.size_req("zz", 10),
+            Err(ConfigError::MissingField("zz".into()))
+        );
         assert_eq!(c.count("a", 10).unwrap(), Some(0));
     }
 
@@ -347,9 +389,14 @@ mod tests {
     fn aliases_and_dtype() {
         let v = json!({"n_embd": 768, "dtype": "bfloat16"});
         let c = Cfg::new(&v).unwrap();
-        assert_eq!(c.size_any_req(&["hidden_size", "n_embd"], MAX_DIM).unwrap(), 768);
-        assert_eq!(c.size_any_req(&["num_hidden_layers", "n_layer"], MAX_DIM),
-            Err(ConfigError::MissingField("num_hidden_layers".into())));
+        assert_eq!(
+            c.size_any_req(&["hidden_size", "n_embd"], MAX_DIM).unwrap(),
+            768
+        );
+        assert_eq!(
+            c.size_any_req(&["num_hidden_layers", "n_layer"], MAX_DIM),
+            Err(ConfigError::MissingField("num_hidden_layers".into()))
+        );
         assert_eq!(c.dtype().unwrap(), Some("bfloat16"));
     }
 }

@@ -12,6 +12,7 @@ pub mod arch;
 pub mod config;
 pub mod estimate;
 pub mod families;
+pub mod fit;
 pub mod gpus;
 pub mod lora;
 pub mod params;

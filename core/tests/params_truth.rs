@@ -1,9 +1,11 @@
 //! Table test: for every line of `tests/fixtures/truth/params.jsonl` (transformers 5.17 counts, built on the
 //! meta device), ftmem's `total` must equal `total_params`, and the embedding / lm_head matrices must match
-//! `embedding_params` / `lm_head_params`. Prints the whole table, then fails listing every difference.
+//! `embedding_params` / `lm_head_params`, and the LoRA adapter sizes (rank 16 on `q_proj,v_proj` and on
+//! `all-linear`) must equal PEFT's where PEFT gave a number. Prints the whole table, then fails listing every difference.
 
 use ftmem_core::arch::{Architecture, Component, ModuleKind};
-use ftmem_core::params;
+use ftmem_core::settings::Targets;
+use ftmem_core::{lora, params};
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
@@ -21,7 +23,11 @@ fn embedding_weight(a: &Architecture) -> u64 {
 
 /// Weight elements of the output head (`lm_head`'s `weight`, or the embedding when tied).
 fn lm_head_weight(a: &Architecture) -> u64 {
-    match a.outer_modules.iter().find(|m| m.component == Component::LmHead) {
+    match a
+        .outer_modules
+        .iter()
+        .find(|m| m.component == Component::LmHead)
+    {
         Some(m) => match m.kind {
             ModuleKind::Linear(s) => s.in_features * s.out_features,
             _ => m.params.0,
@@ -30,21 +36,18 @@ fn lm_head_weight(a: &Architecture) -> u64 {
     }
 }
 
-/// Families still being implemented (temporary; emptied when issue 3 is done).
-const PENDING: &[&str] = &["qwen3_moe", "deepseek_v3", "phi", "gpt2", "nemotron_h"];
-
 #[test]
 fn params_equal_transformers_for_every_fixture() {
     let truth = std::fs::read_to_string(fixtures().join("truth/params.jsonl")).expect("truth file");
     let mut failures = Vec::new();
-    println!("{:<55} {:>16} {:>16} {:>14}", "config", "truth", "ftmem", "diff");
+    println!(
+        "{:<55} {:>16} {:>16} {:>14}",
+        "config", "truth", "ftmem", "diff"
+    );
     for line in truth.lines().filter(|l| !l.trim().is_empty()) {
         let row: serde_json::Value = serde_json::from_str(line).expect("truth line is JSON");
         let name = row["name"].as_str().expect("name");
         let want = row["total_params"].as_u64().expect("total_params");
-        if PENDING.contains(&row["model_type"].as_str().unwrap_or("")) {
-            continue;
-        }
         let path = fixtures().join("configs").join(format!("{name}.json"));
         let text = std::fs::read_to_string(&path).expect("fixture config");
         let arch = match ftmem_core::parse_config(&text) {
@@ -62,19 +65,44 @@ fn params_equal_transformers_for_every_fixture() {
             failures.push(format!("{name}: total {got} != {want} (off by {diff})"));
         }
         if arch.num_hidden_layers != row["num_layers"].as_u64().unwrap_or(0) {
-            failures.push(format!("{name}: {} layers != {}", arch.num_hidden_layers, row["num_layers"]));
+            failures.push(format!(
+                "{name}: {} layers != {}",
+                arch.num_hidden_layers, row["num_layers"]
+            ));
         }
         if arch.model_type != row["model_type"].as_str().unwrap_or("") || arch.approximate {
-            failures.push(format!("{name}: model_type {} (approximate {})", arch.model_type, arch.approximate));
+            failures.push(format!(
+                "{name}: model_type {} (approximate {})",
+                arch.model_type, arch.approximate
+            ));
         }
         if let Some(e) = row["embedding_params"].as_u64() {
             if embedding_weight(&arch) != e {
-                failures.push(format!("{name}: embedding {} != {e}", embedding_weight(&arch)));
+                failures.push(format!(
+                    "{name}: embedding {} != {e}",
+                    embedding_weight(&arch)
+                ));
             }
         }
         if let Some(h) = row["lm_head_params"].as_u64() {
             if lm_head_weight(&arch) != h {
                 failures.push(format!("{name}: lm_head {} != {h}", lm_head_weight(&arch)));
+            }
+        }
+        for (key, targets) in [
+            ("lora_r16_qv", Targets::Qv),
+            ("lora_r16_all_linear", Targets::AllLinear),
+        ] {
+            if let Some(want) = row[key].as_u64() {
+                match lora::adapter_params(&arch, 16, &targets) {
+                    Ok(got) if got.0 == want => {}
+                    Ok(got) => failures.push(format!(
+                        "{name}: {key} {} != {want} (off by {})",
+                        got.0,
+                        got.0 as i128 - want as i128
+                    )),
+                    Err(e) => failures.push(format!("{name}: {key}: {e}")),
+                }
             }
         }
         if let Some(t) = row["tied"].as_bool() {
@@ -83,5 +111,10 @@ fn params_equal_transformers_for_every_fixture() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -1,15 +1,41 @@
-//! Peak GPU memory estimate (placeholder: weights only, to be replaced by the mechanistic model).
+//! Peak GPU memory of one fine-tuning or inference run: a mechanistic model of what PyTorch 2.11, transformers
+//! 5.17, peft 0.21 and bitsandbytes 0.50 allocate, checked against measured H200 runs
+//! (`tests/calibration.rs`).
+//!
+//! The peak is the largest *moment* of a step, not a sum of everything:
+//! - training, at `_log_softmax_backward_data` (the loss moment): weights, optimizer states (from the second step
+//!   on), every saved activation (or, with gradient checkpointing, each layer's input) and the vocabulary-sized
+//!   loss tensors ([`logits`]);
+//! - training with gradient checkpointing, while one layer is recomputed and back-propagated;
+//! - full fine-tuning, at the end of backward (all gradients, the tied embedding's gradient sum) and during the
+//!   optimizer step (weights + gradients + states);
+//! - inference, at the end of the prompt's forward (KV cache of the prompt + one layer's transients) or at the
+//!   last decode step (full KV cache).
+//!
+//! `total_bytes` adds the caching allocator's reserved-but-free memory and the CUDA context ([`allocator`]).
+//! Module per quantity: [`run`] (dtypes), [`resident`] (weights, adapters), [`optimizer`] (gradients, states),
+//! [`activations`], [`logits`], [`kv_cache`], [`allocator`].
+
+pub(crate) mod activations;
+pub(crate) mod allocator;
+pub(crate) mod kv_cache;
+pub(crate) mod logits;
+pub(crate) mod optimizer;
+pub(crate) mod resident;
+pub(crate) mod run;
+
 use crate::arch::Architecture;
-use crate::settings::Settings;
+use crate::settings::{Mode, Settings};
 use crate::units::Bytes;
+use run::{add, mul, Run};
 use serde::Serialize;
 use std::fmt;
 
 /// One line of the breakdown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
-    /// Stable name: `weights`, `gradients`, `optimizer_states`, `activations`, `logits`, `kv_cache`, `adapters`,
-    /// `cuda_context`, `allocator_slack`, ...
+    /// Stable name: `weights`, `adapters`, `autocast_copies`, `gradients`, `optimizer_states`, `activations`,
+    /// `logits`, `kv_cache`, `quantization_buffers`, `cuda_context`, `allocator_slack`.
     pub name: &'static str,
     /// Bytes this component holds at the peak moment.
     pub bytes: Bytes,
@@ -22,8 +48,16 @@ pub struct Item {
 pub struct Estimate {
     /// Predicted peak device memory as `nvidia-smi` shows it (CUDA context + reserved pool at the peak), bytes.
     pub total_bytes: Bytes,
-    /// Predicted peak of PyTorch's allocated bytes (without allocator slack and context).
+    /// Predicted peak of PyTorch's allocated bytes (`torch.cuda.max_memory_allocated`), without allocator slack
+    /// and context.
     pub allocated_bytes: Bytes,
+    /// Predicted peak of PyTorch's reserved bytes (`torch.cuda.max_memory_reserved`) = allocated + slack.
+    pub reserved_bytes: Bytes,
+    /// Predicted allocated peak of the first training step (no optimizer states yet); equals `allocated_bytes`
+    /// for inference.
+    pub first_step_allocated_bytes: Bytes,
+    /// The moment of the step at which the peak happens, in words (e.g. "loss backward").
+    pub peak_moment: &'static str,
     /// The breakdown at the peak moment; sums to `total_bytes`.
     pub components: Vec<Item>,
     /// True when the architecture is approximate.
@@ -53,14 +87,364 @@ impl From<crate::units::Overflow> for EstimateError {
     }
 }
 
+/// Component amounts at one moment (bytes).
+#[derive(Debug, Clone, Copy, Default)]
+struct Moment {
+    name: &'static str,
+    weights: u64,
+    adapters: u64,
+    autocast_copies: u64,
+    gradients: u64,
+    optimizer_states: u64,
+    activations: u64,
+    logits: u64,
+    kv_cache: u64,
+    quantization_buffers: u64,
+}
+
+impl Moment {
+    fn allocated(&self) -> Result<u64, EstimateError> {
+        [
+            self.weights,
+            self.adapters,
+            self.autocast_copies,
+            self.gradients,
+            self.optimizer_states,
+            self.activations,
+            self.logits,
+            self.kv_cache,
+            self.quantization_buffers,
+        ]
+        .iter()
+        .try_fold(0u64, |a, &b| add(a, b))
+    }
+}
+
+fn pick(moments: &[Moment]) -> Result<(Moment, u64), EstimateError> {
+    let mut best = (moments[0], moments[0].allocated()?);
+    for m in &moments[1..] {
+        let a = m.allocated()?;
+        if a > best.1 {
+            best = (*m, a);
+        }
+    }
+    Ok(best)
+}
+
 /// Estimate the peak device memory of running `arch` with `settings`.
-pub fn estimate(arch: &Architecture, _settings: &Settings) -> Result<Estimate, EstimateError> {
-    let p = crate::params::count(arch).total;
-    let w = p.bytes_at(2)?;
+///
+/// Errors: [`EstimateError::Overflow`] when a product does not fit in 64 bits (e.g. trillions of parameters at
+/// million-token sequences), [`EstimateError::Invalid`] when LoRA targets match no module of the model.
+pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, EstimateError> {
+    let run = Run::new(arch, settings)?;
+    let res = resident::resident(&run)?;
+    let (peak, first, slack) = if run.mode == Mode::Inference {
+        inference(&run, &res)?
+    } else {
+        training(&run, &res)?
+    };
+    let allocated = peak.allocated()?;
+    let context = allocator::CUDA_CONTEXT_BYTES;
+    let reserved = add(allocated, slack)?;
+    let total = add(reserved, context)?;
+    let items = [
+        ("weights", peak.weights, "the base model's parameters in the dtype they are held in on the GPU"),
+        ("adapters", peak.adapters, "LoRA matrices A and B on the targeted modules, kept in fp32 by peft"),
+        ("autocast_copies", peak.autocast_copies, "bf16 copies of the fp32 weights that autocast keeps for the forward and backward"),
+        ("gradients", peak.gradients, "gradients of the trainable parameters that exist at the peak moment"),
+        ("optimizer_states", peak.optimizer_states, "the optimizer's per-parameter state (AdamW: two moments), created at the first step"),
+        ("activations", peak.activations, "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)"),
+        ("logits", peak.logits, "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss"),
+        ("kv_cache", peak.kv_cache, "keys and values of every cached token, per layer (sliding-window layers keep only the window)"),
+        ("quantization_buffers", peak.quantization_buffers, "a 4-bit layer's weight dequantized to bf16 for its matmul, and transient forward buffers"),
+        ("allocator_slack", slack, "memory PyTorch's caching allocator has reserved but cannot reuse at the peak"),
+        ("cuda_context", context, "the CUDA context, cuBLAS and cuDNN workspaces, outside PyTorch's pool"),
+    ];
+    let components = items
+        .iter()
+        .filter(|(n, b, _)| *b > 0 || *n == "weights" || *n == "cuda_context")
+        .map(|&(name, b, explanation)| Item {
+            name,
+            bytes: Bytes(b),
+            explanation,
+        })
+        .collect();
     Ok(Estimate {
-        total_bytes: w,
-        allocated_bytes: w,
-        components: vec![Item { name: "weights", bytes: w, explanation: "model weights" }],
+        total_bytes: Bytes(total),
+        allocated_bytes: Bytes(allocated),
+        reserved_bytes: Bytes(reserved),
+        first_step_allocated_bytes: Bytes(first),
+        peak_moment: peak.name,
+        components,
         approximate: arch.approximate,
     })
+}
+
+/// Training moments; returns (peak moment, first-step allocated peak, allocator slack).
+fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), EstimateError> {
+    let arch = run.arch;
+    let t = run.tokens;
+    let tr = optimizer::trainable(run, res)?;
+    let lg = logits::training(run)?;
+    let h = arch.hidden_size;
+    let fin = mul(activations::final_norm_saved(run)?, t)?;
+    let ckpt_per_layer = mul(mul(run.r, h)?, t)?;
+    let mut saved_all = 0u64;
+    let mut recompute_layer = 0u64;
+    let mut largest_layer = 0u64;
+    // Identical consecutive layers give identical numbers: compute once per distinct layer.
+    let mut prev: Option<(&crate::arch::Layer, u64, u64)> = None;
+    for layer in &arch.layers {
+        let (s, b) = match prev {
+            Some((p, s, b)) if p == layer => (s, b),
+            _ => {
+                let s = activations::layer_saved(run, layer, run.s.seq)?;
+                let b = activations::layer_backward_transient(run, layer, run.s.seq)?;
+                (s, b)
+            }
+        };
+        prev = Some((layer, s, b));
+        saved_all = add(saved_all, mul(s, t)?)?;
+        recompute_layer = recompute_layer.max(mul(add(s, b)?, t)?);
+        largest_layer = largest_layer.max(mul(s, t)?);
+    }
+    let layers = arch.layers.len() as u64;
+    let ckpt_all = mul(ckpt_per_layer, layers)?;
+    let base = Moment {
+        weights: res.base,
+        adapters: res.adapters,
+        optimizer_states: tr.states,
+        ..Default::default()
+    };
+    let dequant = mul(res.largest_quantized, 2)?;
+    let acts = if run.s.gc {
+        add(ckpt_all, fin)?
+    } else {
+        add(saved_all, fin)?
+    };
+    let loss = Moment {
+        name: "loss backward (log-softmax gradient)",
+        autocast_copies: res.autocast_copies,
+        activations: acts,
+        logits: lg.loss_moment,
+        ..base
+    };
+    let mut moments = vec![loss];
+    if run.s.gc {
+        // Gradients already computed when the last layer is back-propagated: the output head's (or tied
+        // embedding's) and one layer's for full fine-tuning; the adapters' (small) for LoRA.
+        let partial = if run.train_base {
+            let outer: u64 = arch
+                .outer_modules
+                .iter()
+                .filter(|m| m.name != "embed_tokens" || arch.tie_word_embeddings)
+                .map(|m| m.params.0)
+                .sum();
+            let one_layer: u64 = arch
+                .layers
+                .first()
+                .map(|l| l.modules.iter().map(|m| m.params.0.saturating_mul(m.instances)).sum())
+                .unwrap_or(0);
+            mul(add(outer, one_layer)?, run.w)?
+        } else {
+            tr.gradients
+        };
+        moments.push(Moment {
+            name: "recomputed layer backward (gradient checkpointing)",
+            autocast_copies: res.autocast_copies,
+            gradients: partial,
+            activations: add(ckpt_all, recompute_layer)?,
+            logits: lg.out,
+            quantization_buffers: dequant,
+            ..base
+        });
+    }
+    if run.train_base {
+        let tied_sum = if arch.tie_word_embeddings {
+            mul(mul(mul(arch.vocab_size, h)?, run.w)?, 2)?
+        } else {
+            0
+        };
+        moments.push(Moment {
+            name: "end of backward (embedding gradient)",
+            gradients: add(tr.gradients, tied_sum)?,
+            logits: lg.out,
+            ..base
+        });
+    }
+    moments.push(Moment {
+        name: "optimizer step",
+        gradients: tr.gradients,
+        logits: lg.out,
+        ..base
+    });
+    let (peak, _) = pick(&moments)?;
+    // First step: no optimizer states before `step()`; the step itself creates them.
+    let mut first = 0u64;
+    for m in &moments {
+        let mut m = *m;
+        if m.name != "optimizer step" {
+            m.optimizer_states = 0;
+        }
+        first = first.max(m.allocated()?);
+    }
+    let slack = allocator::training_slack(run, &lg, largest_layer)?;
+    Ok((peak, first, slack))
+}
+
+/// Inference moments: end of the prompt's forward and the last decode step.
+fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), EstimateError> {
+    let p = run.s.seq;
+    let n = run.s.new_tokens;
+    let t = run.tokens;
+    let (kv_prompt, _) = kv_cache::kv_bytes(run, p)?;
+    let (kv_all, kv_layer) = kv_cache::kv_bytes(run, add(p, n)?)?;
+    let mut transient = 0u64;
+    let mut prev: Option<(&crate::arch::Layer, u64)> = None;
+    for layer in &run.arch.layers {
+        let x = match prev {
+            Some((l, x)) if l == layer => x,
+            _ => activations::layer_inference_transient(run, layer, p)?,
+        };
+        prev = Some((layer, x));
+        transient = transient.max(mul(x, t)?);
+    }
+    if run.eager {
+        // The causal (and sliding-window) masks, batch × 1 × prompt × prompt each.
+        let kinds = if run.arch.sliding_window.is_some() { 2 } else { 1 };
+        transient = add(transient, mul(mul(mul(t, p)?, run.c)?, kinds)?)?;
+    }
+    let lg = logits::inference(run)?;
+    let dequant = mul(res.largest_quantized, 2)?;
+    let base = Moment {
+        weights: res.base,
+        ..Default::default()
+    };
+    let prefill = Moment {
+        name: "end of the prompt's forward (prefill)",
+        kv_cache: kv_prompt,
+        activations: transient,
+        logits: lg,
+        quantization_buffers: dequant,
+        ..base
+    };
+    let decode = Moment {
+        name: "last generated token (full KV cache)",
+        kv_cache: add(kv_all, kv_layer)?,
+        logits: lg,
+        quantization_buffers: dequant,
+        ..base
+    };
+    let (peak, alloc) = pick(&[prefill, decode])?;
+    let slack = allocator::inference_slack(run)?;
+    Ok((peak, alloc, slack))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    fn llama(overrides: &str) -> Architecture {
+        let text = format!(
+            r#"{{"model_type":"llama","hidden_size":2048,"intermediate_size":8192,"num_hidden_layers":16,
+            "num_attention_heads":32,"num_key_value_heads":8,"vocab_size":128256,"tie_word_embeddings":true{overrides}}}"#
+        );
+        crate::parse_config(&text).expect("llama config")
+    }
+
+    fn est(a: &Architecture, q: &str) -> Estimate {
+        estimate(a, &Settings::from_query(q).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn components_sum_to_total_and_total_exceeds_allocated() {
+        let a = llama("");
+        for q in [
+            "mode=full&batch=2&seq=1024&gc=0",
+            "mode=lora&gc=1",
+            "mode=qlora",
+            "mode=inference&seq=4096",
+        ] {
+            let e = est(&a, q);
+            let sum: u64 = e.components.iter().map(|c| c.bytes.0).sum();
+            assert_eq!(sum, e.total_bytes.0, "{q}");
+            assert!(
+                e.total_bytes > e.reserved_bytes && e.reserved_bytes >= e.allocated_bytes,
+                "{q}"
+            );
+            assert!(e.components.iter().all(|c| !c.explanation.is_empty()));
+        }
+    }
+
+    #[test]
+    fn peak_is_a_moment_not_a_sum() {
+        // Full fine-tuning: the gradients are never all alive together with all activations.
+        let e = est(&llama(""), "mode=full&batch=2&seq=1024&gc=0");
+        let grads = e
+            .components
+            .iter()
+            .find(|c| c.name == "gradients")
+            .map(|c| c.bytes.0)
+            .unwrap_or(0);
+        let acts = e
+            .components
+            .iter()
+            .find(|c| c.name == "activations")
+            .map(|c| c.bytes.0)
+            .unwrap_or(0);
+        assert!(
+            grads == 0 || acts == 0,
+            "gradients {grads} and activations {acts} both at the peak"
+        );
+        assert!(
+            e.first_step_allocated_bytes < e.allocated_bytes,
+            "the first step has no optimizer states"
+        );
+    }
+
+    #[test]
+    fn settings_move_the_estimate_the_right_way() {
+        let a = llama("");
+        let base = est(&a, "mode=lora&batch=2&seq=2048&gc=0").total_bytes;
+        assert!(est(&a, "mode=lora&batch=4&seq=2048&gc=0").total_bytes > base);
+        assert!(est(&a, "mode=lora&batch=2&seq=2048&gc=1").total_bytes < base);
+        assert!(est(&a, "mode=lora&batch=2&seq=2048&gc=0&attn=eager").total_bytes > base);
+        assert!(est(&a, "mode=lora&batch=2&seq=2048&gc=0&dropout=0.1").total_bytes > base);
+        assert!(
+            est(&a, "mode=qlora&batch=2&seq=2048&gc=0").allocated_bytes
+                < est(&a, "mode=lora&batch=2&seq=2048&gc=0&precision=fp32").allocated_bytes
+        );
+        let full = est(&a, "mode=full&batch=1&seq=512&gc=1");
+        assert!(est(&a, "mode=full&batch=1&seq=512&gc=1&optim=sgd").allocated_bytes < full.allocated_bytes);
+        assert!(est(&a, "mode=full&batch=1&seq=512&gc=1&optim=adamw8bit").allocated_bytes < full.allocated_bytes);
+        let inf = est(&a, "mode=inference&seq=1024&new=256").total_bytes;
+        assert!(est(&a, "mode=inference&seq=1024&new=65536").total_bytes > inf);
+    }
+
+    #[test]
+    fn huge_inputs_overflow_cleanly() {
+        // About 2 T parameters at batch 1024 × 1 M tokens: an error, never a panic or a wrapped number.
+        let a = llama(
+            r#","hidden_size":65536,"intermediate_size":262144,"num_hidden_layers":128,"num_attention_heads":512,"num_key_value_heads":64"#,
+        );
+        for q in [
+            "mode=full&batch=1024&seq=1048576&gc=0",
+            "mode=inference&batch=1024&seq=1048576&new=1048576&attn=eager",
+            "mode=qlora&batch=1024&seq=1048576&gc=1",
+        ] {
+            match estimate(&a, &Settings::from_query(q).unwrap()) {
+                Err(EstimateError::Overflow) => {}
+                Ok(e) => assert!(e.total_bytes.0 > 1 << 50, "{q}: implausibly small {}", e.total_bytes.0),
+                Err(e) => panic!("{q}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lora_targets_that_match_nothing_are_invalid() {
+        let a = llama("");
+        let r = estimate(&a, &Settings::from_query("mode=lora&targets=c_attn").unwrap());
+        assert!(matches!(r, Err(EstimateError::Invalid(_))));
+    }
 }

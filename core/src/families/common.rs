@@ -7,7 +7,10 @@ use crate::units::Params;
 
 /// A size product did not fit in `u64`: reported as a bad field (the config describes an absurd model).
 pub(crate) fn too_big(field: &str) -> ConfigError {
-    ConfigError::bad(field, "the model this describes is too large to count (overflow)")
+    ConfigError::bad(
+        field,
+        "the model this describes is too large to count (overflow)",
+    )
 }
 
 /// Checked product `a × b`, the error naming `field`.
@@ -22,10 +25,27 @@ pub(crate) fn add(a: u64, b: u64, field: &str) -> Result<u64, ConfigError> {
 
 /// An `nn.Linear(in_features, out_features, bias)` (or GPT-2 `Conv1D`, same parameters and also adapted by
 /// PEFT / quantized by bitsandbytes): `in × out (+ out)` parameters.
-pub(crate) fn linear(name: &str, component: Component, inp: u64, out: u64, bias: bool) -> Result<Module, ConfigError> {
+pub(crate) fn linear(
+    name: &str,
+    component: Component,
+    inp: u64,
+    out: u64,
+    bias: bool,
+) -> Result<Module, ConfigError> {
     let p = add(mul(inp, out, name)?, if bias { out } else { 0 }, name)?;
-    let shape = LinearShape { in_features: inp, out_features: out, bias };
-    Ok(Module { name: name.into(), component, kind: ModuleKind::Linear(shape), params: Params(p), instances: 1, active_instances: 1 })
+    let shape = LinearShape {
+        in_features: inp,
+        out_features: out,
+        bias,
+    };
+    Ok(Module {
+        name: name.into(),
+        component,
+        kind: ModuleKind::Linear(shape),
+        params: Params(p),
+        instances: 1,
+        active_instances: 1,
+    })
 }
 
 /// `experts` stacked copies of a linear held as one 3-D `nn.Parameter` (plus an optional stacked bias), of which
@@ -50,12 +70,23 @@ pub(crate) fn stacked(
 
 /// Any other parameter-holding module (norm weights, embeddings, sinks, conv1d, ...) of `params` parameters.
 pub(crate) fn other(name: &str, component: Component, params: u64) -> Module {
-    Module { name: name.into(), component, kind: ModuleKind::Other, params: Params(params), instances: 1, active_instances: 1 }
+    Module {
+        name: name.into(),
+        component,
+        kind: ModuleKind::Other,
+        params: Params(params),
+        instances: 1,
+        active_instances: 1,
+    }
 }
 
 /// An RMSNorm (`weight` of `width`) or, with `bias`, a LayerNorm (`weight` and `bias`, 2 × width).
 pub(crate) fn norm(name: &str, width: u64, bias: bool) -> Result<Module, ConfigError> {
-    Ok(other(name, Component::Norms, if bias { mul(width, 2, name)? } else { width }))
+    Ok(other(
+        name,
+        Component::Norms,
+        if bias { mul(width, 2, name)? } else { width },
+    ))
 }
 
 /// The transformers defaults of one family for the common fields; `None` = the field is required
@@ -120,56 +151,111 @@ impl Base {
     /// Read the common fields of `c` with family defaults `d`.
     pub fn read(c: &Cfg, d: &Defaults) -> Result<Base, ConfigError> {
         let or = |v: Option<u64>, dflt: Option<u64>, name: &str| {
-            v.or(dflt).ok_or_else(|| ConfigError::MissingField(name.to_string()))
+            v.or(dflt)
+                .ok_or_else(|| ConfigError::MissingField(name.to_string()))
         };
         let hidden = or(c.size_any(HIDDEN, MAX_DIM)?, d.hidden_size, HIDDEN[0])?;
-        let layers = or(c.size_any(LAYERS, MAX_LAYERS)?, d.num_hidden_layers, LAYERS[0])?;
-        let heads = or(c.size_any(HEADS, MAX_EXPERTS)?, d.num_attention_heads, HEADS[0])?;
-        let kv_heads = c.size("num_key_value_heads", MAX_EXPERTS)?.or(d.num_key_value_heads).unwrap_or(heads);
+        let layers = or(
+            c.size_any(LAYERS, MAX_LAYERS)?,
+            d.num_hidden_layers,
+            LAYERS[0],
+        )?;
+        let heads = or(
+            c.size_any(HEADS, MAX_EXPERTS)?,
+            d.num_attention_heads,
+            HEADS[0],
+        )?;
+        let kv_heads = c
+            .size("num_key_value_heads", MAX_EXPERTS)?
+            .or(d.num_key_value_heads)
+            .unwrap_or(heads);
         let head_dim = match c.size("head_dim", MAX_DIM)?.or(d.head_dim) {
             Some(h) => h,
             None => {
                 let h = hidden / heads;
                 if h == 0 {
-                    return Err(ConfigError::bad(HEADS[0], format!("{heads} heads do not fit in hidden_size {hidden}")));
+                    return Err(ConfigError::bad(
+                        HEADS[0],
+                        format!("{heads} heads do not fit in hidden_size {hidden}"),
+                    ));
                 }
                 h
             }
         };
-        let intermediate = c.size_any(INTER, MAX_DIM)?.or(d.intermediate_size).unwrap_or(0);
+        let intermediate = c
+            .size_any(INTER, MAX_DIM)?
+            .or(d.intermediate_size)
+            .unwrap_or(0);
         let vocab = or(c.size("vocab_size", MAX_DIM)?, d.vocab_size, "vocab_size")?;
-        let max_pos = c.size_any(MAXPOS, MAX_CONTEXT)?.or(d.max_position_embeddings);
+        let max_pos = c
+            .size_any(MAXPOS, MAX_CONTEXT)?
+            .or(d.max_position_embeddings);
         let tie = c.bool_or("tie_word_embeddings", d.tie_word_embeddings)?;
-        let act = match c.str("hidden_act")?.or(c.str("hidden_activation")?).or(c.str("activation_function")?) {
+        let act = match c
+            .str("hidden_act")?
+            .or(c.str("hidden_activation")?)
+            .or(c.str("activation_function")?)
+        {
             Some(s) => s.to_string(),
             None => d.hidden_act.to_string(),
         };
         let dtype = c.dtype()?.map(str::to_string);
-        Ok(Base { hidden, layers, heads, kv_heads, head_dim, intermediate, vocab, max_pos, tie, act, dtype })
+        Ok(Base {
+            hidden,
+            layers,
+            heads,
+            kv_heads,
+            head_dim,
+            intermediate,
+            vocab,
+            max_pos,
+            tie,
+            act,
+            dtype,
+        })
     }
 
     /// Full softmax attention with this base's heads.
     pub fn full(&self) -> Mixer {
-        Mixer::FullAttention { heads: self.heads, kv_heads: self.kv_heads, head_dim: self.head_dim }
+        Mixer::FullAttention {
+            heads: self.heads,
+            kv_heads: self.kv_heads,
+            head_dim: self.head_dim,
+        }
     }
 
     /// Sliding-window attention with this base's heads.
     pub fn sliding(&self, window: u64) -> Mixer {
-        Mixer::SlidingAttention { heads: self.heads, kv_heads: self.kv_heads, head_dim: self.head_dim, window }
+        Mixer::SlidingAttention {
+            heads: self.heads,
+            kv_heads: self.kv_heads,
+            head_dim: self.head_dim,
+            window,
+        }
     }
 }
 
 /// Per-layer "is sliding" flags from `layer_types` (`sliding_attention` / `full_attention`, transformers ≥ 4.53),
 /// else from `fallback(i)`. Errors when `layer_types` has the wrong length.
-pub(crate) fn sliding_flags(c: &Cfg, layers: u64, fallback: impl Fn(u64) -> bool) -> Result<Vec<bool>, ConfigError> {
+pub(crate) fn sliding_flags(
+    c: &Cfg,
+    layers: u64,
+    fallback: impl Fn(u64) -> bool,
+) -> Result<Vec<bool>, ConfigError> {
     if let Some(types) = c.strings("layer_types")? {
         if types.len() as u64 != layers {
             return Err(ConfigError::bad(
                 "layer_types",
-                format!("has {} entries but num_hidden_layers is {layers}", types.len()),
+                format!(
+                    "has {} entries but num_hidden_layers is {layers}",
+                    types.len()
+                ),
             ));
         }
-        return Ok(types.iter().map(|t| *t == "sliding_attention" || *t == "chunked_attention").collect());
+        return Ok(types
+            .iter()
+            .map(|t| *t == "sliding_attention" || *t == "chunked_attention")
+            .collect());
     }
     Ok((0..layers).map(fallback).collect())
 }
@@ -209,7 +295,13 @@ pub(crate) fn attention(b: &Base, o: AttnOpts) -> Result<Vec<Module>, ConfigErro
     let kv = mul(b.kv_heads, b.head_dim, "head_dim")?;
     let mut v = Vec::with_capacity(6);
     if o.fused_qkv {
-        v.push(linear("qkv_proj", a, b.hidden, add(q, mul(kv, 2, "head_dim")?, "head_dim")?, o.qkv_bias)?);
+        v.push(linear(
+            "qkv_proj",
+            a,
+            b.hidden,
+            add(q, mul(kv, 2, "head_dim")?, "head_dim")?,
+            o.qkv_bias,
+        )?);
     } else {
         let qout = if o.gated_q { mul(q, 2, "head_dim")? } else { q };
         v.push(linear("q_proj", a, b.hidden, qout, o.qkv_bias)?);
@@ -232,7 +324,12 @@ pub(crate) fn attention(b: &Base, o: AttnOpts) -> Result<Vec<Module>, ConfigErro
 }
 
 /// A gated (SwiGLU/GeGLU) MLP: `gate_proj`, `up_proj` `[H → I]`, `down_proj` `[I → H]`.
-pub(crate) fn gated_mlp(component: Component, hidden: u64, inter: u64, bias: bool) -> Result<Vec<Module>, ConfigError> {
+pub(crate) fn gated_mlp(
+    component: Component,
+    hidden: u64,
+    inter: u64,
+    bias: bool,
+) -> Result<Vec<Module>, ConfigError> {
     Ok(vec![
         linear("gate_proj", component, hidden, inter, bias)?,
         linear("up_proj", component, hidden, inter, bias)?,
@@ -242,33 +339,77 @@ pub(crate) fn gated_mlp(component: Component, hidden: u64, inter: u64, bias: boo
 
 /// Outer modules: `embed_tokens` `[V, H]`, final norm (`norm_name`, RMSNorm or LayerNorm), and `lm_head`
 /// `[H → V]` unless tied.
-pub(crate) fn outer(b: &Base, norm_name: &str, norm_bias: bool, head_bias: bool) -> Result<Vec<Module>, ConfigError> {
+pub(crate) fn outer(
+    b: &Base,
+    norm_name: &str,
+    norm_bias: bool,
+    head_bias: bool,
+) -> Result<Vec<Module>, ConfigError> {
     let mut v = vec![
-        other("embed_tokens", Component::Embeddings, mul(b.vocab, b.hidden, "vocab_size")?),
+        other(
+            "embed_tokens",
+            Component::Embeddings,
+            mul(b.vocab, b.hidden, "vocab_size")?,
+        ),
         norm(norm_name, b.hidden, norm_bias)?,
     ];
     if !b.tie {
-        v.push(linear("lm_head", Component::LmHead, b.hidden, b.vocab, head_bias)?);
+        v.push(linear(
+            "lm_head",
+            Component::LmHead,
+            b.hidden,
+            b.vocab,
+            head_bias,
+        )?);
     }
     Ok(v)
 }
 
 /// Routed experts held stacked (transformers 5 fused MoE layout): `gate_up_proj` `[E, 2·I, H]` and
 /// `down_proj` `[E, H, I]`, `top_k` used per token.
-pub(crate) fn stacked_experts(hidden: u64, inter: u64, experts: u64, top_k: u64, bias: bool) -> Result<Vec<Module>, ConfigError> {
+pub(crate) fn stacked_experts(
+    hidden: u64,
+    inter: u64,
+    experts: u64,
+    top_k: u64,
+    bias: bool,
+) -> Result<Vec<Module>, ConfigError> {
     let e = Component::Experts;
     Ok(vec![
-        stacked("gate_up_proj", e, hidden, mul(inter, 2, "moe_intermediate_size")?, bias, experts, top_k)?,
+        stacked(
+            "gate_up_proj",
+            e,
+            hidden,
+            mul(inter, 2, "moe_intermediate_size")?,
+            bias,
+            experts,
+            top_k,
+        )?,
         stacked("down_proj", e, inter, hidden, bias, experts, top_k)?,
     ])
 }
 
 /// Read the expert count and top-k, checking top-k ≤ experts.
-pub(crate) fn experts_and_topk(c: &Cfg, e_keys: &[&str], k_keys: &[&str], e_default: Option<u64>, k_default: Option<u64>) -> Result<(u64, u64), ConfigError> {
-    let e = c.size_any(e_keys, MAX_EXPERTS)?.or(e_default).ok_or_else(|| ConfigError::MissingField(e_keys[0].into()))?;
-    let k = c.size_any(k_keys, MAX_EXPERTS)?.or(k_default).ok_or_else(|| ConfigError::MissingField(k_keys[0].into()))?;
+pub(crate) fn experts_and_topk(
+    c: &Cfg,
+    e_keys: &[&str],
+    k_keys: &[&str],
+    e_default: Option<u64>,
+    k_default: Option<u64>,
+) -> Result<(u64, u64), ConfigError> {
+    let e = c
+        .size_any(e_keys, MAX_EXPERTS)?
+        .or(e_default)
+        .ok_or_else(|| ConfigError::MissingField(e_keys[0].into()))?;
+    let k = c
+        .size_any(k_keys, MAX_EXPERTS)?
+        .or(k_default)
+        .ok_or_else(|| ConfigError::MissingField(k_keys[0].into()))?;
     if k > e {
-        return Err(ConfigError::bad(k_keys[0], format!("{k} experts per token but only {e} experts")));
+        return Err(ConfigError::bad(
+            k_keys[0],
+            format!("{k} experts per token but only {e} experts"),
+        ));
     }
     Ok((e, k))
 }
@@ -280,7 +421,12 @@ pub(crate) fn quantization(c: &Cfg) -> Result<Option<Quantization>, ConfigError>
 
 /// An [`Architecture`] with the scalar fields of `b` filled in and no modules yet; the family builder adds
 /// `outer_modules`, `layers`, the sliding window, experts and its flags.
-pub(crate) fn skeleton(model_type: &str, approximate: bool, b: &Base, c: &Cfg) -> Result<crate::arch::Architecture, ConfigError> {
+pub(crate) fn skeleton(
+    model_type: &str,
+    approximate: bool,
+    b: &Base,
+    c: &Cfg,
+) -> Result<crate::arch::Architecture, ConfigError> {
     Ok(crate::arch::Architecture {
         model_type: model_type.to_string(),
         approximate,
@@ -308,7 +454,12 @@ pub(crate) fn skeleton(model_type: &str, approximate: bool, b: &Base, c: &Cfg) -
 
 /// `key` if present (a `null` means "none"), else the family default `default` when the key is absent
 /// altogether. Used for `sliding_window`, whose transformers default differs from an explicit `null`.
-pub(crate) fn size_or_absent_default(c: &Cfg, key: &str, max: u64, default: Option<u64>) -> Result<Option<u64>, ConfigError> {
+pub(crate) fn size_or_absent_default(
+    c: &Cfg,
+    key: &str,
+    max: u64,
+    default: Option<u64>,
+) -> Result<Option<u64>, ConfigError> {
     if c.map().contains_key(key) {
         c.size(key, max)
     } else {
@@ -318,5 +469,9 @@ pub(crate) fn size_or_absent_default(c: &Cfg, key: &str, max: u64, default: Opti
 
 /// The sliding window of the layers that use one, only when at least one layer does.
 pub(crate) fn window_if_used(flags: &[bool], window: Option<u64>) -> Option<u64> {
-    if flags.iter().any(|s| *s) { window } else { None }
+    if flags.iter().any(|s| *s) {
+        window
+    } else {
+        None
+    }
 }

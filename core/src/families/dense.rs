@@ -5,8 +5,8 @@
 //! layers `embed_tokens` `[V, H]`, `norm` (RMSNorm H) and `lm_head` `[H → V]` unless tied.
 
 use super::common::{
-    attention, gated_mlp, linear, mixer_for, norm, outer, size_or_absent_default, skeleton, sliding_flags,
-    window_if_used, AttnOpts, Base, Defaults,
+    attention, gated_mlp, linear, mixer_for, norm, outer, size_or_absent_default, skeleton,
+    sliding_flags, window_if_used, AttnOpts, Base, Defaults,
 };
 use crate::arch::{Architecture, Component, Ffn, Layer};
 use crate::config::{Cfg, ConfigError, MAX_CONTEXT, MAX_LAYERS};
@@ -60,7 +60,10 @@ pub(crate) const QWEN2: Defaults = Defaults {
 
 /// `Qwen3Config` defaults: as Qwen2 but `head_dim` 128, `attention_bias` false (on q/k/v/o), and per-head
 /// RMSNorms `q_norm`/`k_norm` of width head_dim.
-pub(crate) const QWEN3: Defaults = Defaults { head_dim: Some(128), ..QWEN2 };
+pub(crate) const QWEN3: Defaults = Defaults {
+    head_dim: Some(128),
+    ..QWEN2
+};
 
 /// Build llama, mistral, qwen2 or qwen3 (`model_type`).
 pub fn build(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
@@ -73,20 +76,45 @@ pub fn build(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
     let b = Base::read(c, &d)?;
     let attn_bias = c.bool_or("attention_bias", false)?;
     let opts = match model_type {
-        "qwen2" => AttnOpts { qkv_bias: true, ..Default::default() },
-        "qwen3" => AttnOpts { qkv_bias: attn_bias, o_bias: attn_bias, qk_norm_per_head: true, ..Default::default() },
+        "qwen2" => AttnOpts {
+            qkv_bias: true,
+            ..Default::default()
+        },
+        "qwen3" => AttnOpts {
+            qkv_bias: attn_bias,
+            o_bias: attn_bias,
+            qk_norm_per_head: true,
+            ..Default::default()
+        },
         "mistral" => AttnOpts::default(),
-        _ => AttnOpts { qkv_bias: attn_bias, o_bias: attn_bias, ..Default::default() },
+        _ => AttnOpts {
+            qkv_bias: attn_bias,
+            o_bias: attn_bias,
+            ..Default::default()
+        },
     };
     let (flags, window) = sliding(model_type, c, b.layers)?;
-    llama_like(model_type, false, c, &b, opts, c.bool_or("mlp_bias", false)?, &flags, window)
+    llama_like(
+        model_type,
+        false,
+        c,
+        &b,
+        opts,
+        c.bool_or("mlp_bias", false)?,
+        &flags,
+        window,
+    )
 }
 
 /// Which layers slide, and the window, per family:
 /// mistral: every layer when `sliding_window` is set (default 4096 when absent);
 /// qwen2/qwen3: layers `i ≥ max_window_layers` (default 28) when `use_sliding_window` (default false);
 /// others: `layer_types` if given, else none. `layer_types`, when present, always wins.
-fn sliding(model_type: &str, c: &Cfg, layers: u64) -> Result<(Vec<bool>, Option<u64>), ConfigError> {
+fn sliding(
+    model_type: &str,
+    c: &Cfg,
+    layers: u64,
+) -> Result<(Vec<bool>, Option<u64>), ConfigError> {
     let (window, fallback): (Option<u64>, Box<dyn Fn(u64) -> bool>) = match model_type {
         "mistral" => {
             let w = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
@@ -94,7 +122,11 @@ fn sliding(model_type: &str, c: &Cfg, layers: u64) -> Result<(Vec<bool>, Option<
         }
         "qwen2" | "qwen3" => {
             let on = c.bool_or("use_sliding_window", false)?;
-            let w = if on { size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))? } else { None };
+            let w = if on {
+                size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?
+            } else {
+                None
+            };
             let from = c.count_or("max_window_layers", MAX_LAYERS, 28)?;
             (w, Box::new(move |i| w.is_some() && i >= from))
         }
@@ -116,7 +148,12 @@ pub(crate) fn llama_like(
     flags: &[bool],
     window: Option<u64>,
 ) -> Result<Architecture, ConfigError> {
-    let l = Layout { opts, mlp_bias, norms: Norms::PrePost, fused_mlp: false };
+    let l = Layout {
+        opts,
+        mlp_bias,
+        norms: Norms::PrePost,
+        fused_mlp: false,
+    };
     llama_layout(model_type, approximate, c, b, l, flags, window)
 }
 
@@ -174,15 +211,39 @@ pub(crate) fn llama_layout(
     }
     if l.fused_mlp {
         let two_i = super::common::mul(b.intermediate, 2, "intermediate_size")?;
-        modules.push(linear("gate_up_proj", Component::Mlp, b.hidden, two_i, l.mlp_bias)?);
-        modules.push(linear("down_proj", Component::Mlp, b.intermediate, b.hidden, l.mlp_bias)?);
+        modules.push(linear(
+            "gate_up_proj",
+            Component::Mlp,
+            b.hidden,
+            two_i,
+            l.mlp_bias,
+        )?);
+        modules.push(linear(
+            "down_proj",
+            Component::Mlp,
+            b.intermediate,
+            b.hidden,
+            l.mlp_bias,
+        )?);
     } else {
-        modules.extend(gated_mlp(Component::Mlp, b.hidden, b.intermediate, l.mlp_bias)?);
+        modules.extend(gated_mlp(
+            Component::Mlp,
+            b.hidden,
+            b.intermediate,
+            l.mlp_bias,
+        )?);
     }
-    let ffn = Ffn::Dense { intermediate: b.intermediate, gated: true };
+    let ffn = Ffn::Dense {
+        intermediate: b.intermediate,
+        gated: true,
+    };
     a.layers = flags
         .iter()
-        .map(|s| Layer { mixer: mixer_for(b, *s, window), ffn: ffn.clone(), modules: modules.clone() })
+        .map(|s| Layer {
+            mixer: mixer_for(b, *s, window),
+            ffn: ffn.clone(),
+            modules: modules.clone(),
+        })
         .collect();
     a.sliding_window = window_if_used(flags, window);
     Ok(a)
@@ -194,11 +255,28 @@ pub(crate) fn llama_layout(
 pub fn generic(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
     let b = Base::read(c, &Defaults::NONE)?;
     let bias = c.bool_or("attention_bias", false)?;
-    let opts = AttnOpts { qkv_bias: bias, o_bias: bias, ..Default::default() };
+    let opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        ..Default::default()
+    };
     let window = c.size("sliding_window", MAX_CONTEXT)?;
     let flags = sliding_flags(c, b.layers, |_| false)?;
-    let name = if model_type.is_empty() { "unknown" } else { model_type };
-    llama_like(name, true, c, &b, opts, c.bool_or("mlp_bias", false)?, &flags, window)
+    let name = if model_type.is_empty() {
+        "unknown"
+    } else {
+        model_type
+    };
+    llama_like(
+        name,
+        true,
+        c,
+        &b,
+        opts,
+        c.bool_or("mlp_bias", false)?,
+        &flags,
+        window,
+    )
 }
 
 /// `GemmaConfig` defaults: vocab 256000, hidden 3072, intermediate 24576, 28 layers, 16 heads, 16 kv heads,
@@ -235,7 +313,11 @@ pub(crate) const GEMMA2: Defaults = Defaults {
 /// `Gemma3TextConfig` defaults: as Gemma-2 but vocab 262208, max positions 131072, `sliding_window` 4096 on
 /// every layer except each `sliding_window_pattern`-th (default 6), no final logit softcapping, and per-head
 /// `q_norm`/`k_norm`.
-pub(crate) const GEMMA3: Defaults = Defaults { vocab_size: Some(262208), max_position_embeddings: Some(131072), ..GEMMA2 };
+pub(crate) const GEMMA3: Defaults = Defaults {
+    vocab_size: Some(262208),
+    max_position_embeddings: Some(131072),
+    ..GEMMA2
+};
 
 /// `Olmo2Config` defaults: vocab 50304, hidden 4096, intermediate 11008, 32 layers, 32 heads, kv heads = heads,
 /// max positions 2048, untied, silu, `attention_bias` false.
@@ -272,21 +354,38 @@ pub fn gemma(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
     };
     let b = Base::read(c, &d)?;
     let bias = c.bool_or("attention_bias", false)?;
-    let mut opts = AttnOpts { qkv_bias: bias, o_bias: bias, ..Default::default() };
+    let mut opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        ..Default::default()
+    };
     let (norms, flags, window) = match model_type {
         "gemma" => (Norms::PrePost, vec![false; b.layers as usize], None),
         "gemma2" => {
             let w = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
-            (Norms::Sandwich, sliding_flags(c, b.layers, |i| (i + 1) % 2 == 1)?, w)
+            (
+                Norms::Sandwich,
+                sliding_flags(c, b.layers, |i| (i + 1) % 2 == 1)?,
+                w,
+            )
         }
         _ => {
             opts.qk_norm_per_head = true;
             let w = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
             let pattern = c.size_or("sliding_window_pattern", MAX_LAYERS, 6)?;
-            (Norms::Sandwich, sliding_flags(c, b.layers, |i| (i + 1) % pattern != 0)?, w)
+            (
+                Norms::Sandwich,
+                sliding_flags(c, b.layers, |i| (i + 1) % pattern != 0)?,
+                w,
+            )
         }
     };
-    let l = Layout { opts, mlp_bias: false, norms, fused_mlp: false };
+    let l = Layout {
+        opts,
+        mlp_bias: false,
+        norms,
+        fused_mlp: false,
+    };
     let mut a = llama_layout(model_type, false, c, &b, l, &flags, window)?;
     if model_type == "gemma2" {
         a.prefers_eager_attention = true;
@@ -303,8 +402,18 @@ pub fn gemma(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
 pub fn olmo2(c: &Cfg) -> Result<Architecture, ConfigError> {
     let b = Base::read(c, &OLMO2)?;
     let bias = c.bool_or("attention_bias", false)?;
-    let opts = AttnOpts { qkv_bias: bias, o_bias: bias, qk_norm_full: true, ..Default::default() };
-    let l = Layout { opts, mlp_bias: false, norms: Norms::PostOnly, fused_mlp: false };
+    let opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        qk_norm_full: true,
+        ..Default::default()
+    };
+    let l = Layout {
+        opts,
+        mlp_bias: false,
+        norms: Norms::PostOnly,
+        fused_mlp: false,
+    };
     let flags = sliding_flags(c, b.layers, |_| false)?;
     llama_layout("olmo2", false, c, &b, l, &flags, None)
 }
@@ -313,8 +422,16 @@ pub fn olmo2(c: &Cfg) -> Result<Architecture, ConfigError> {
 /// `gate_up_proj` `[H → 2·I]`, no biases.
 pub fn phi3(c: &Cfg) -> Result<Architecture, ConfigError> {
     let b = Base::read(c, &PHI3)?;
-    let opts = AttnOpts { fused_qkv: true, ..Default::default() };
-    let l = Layout { opts, mlp_bias: false, norms: Norms::PrePost, fused_mlp: true };
+    let opts = AttnOpts {
+        fused_qkv: true,
+        ..Default::default()
+    };
+    let l = Layout {
+        opts,
+        mlp_bias: false,
+        norms: Norms::PrePost,
+        fused_mlp: true,
+    };
     let window = c.size("sliding_window", MAX_CONTEXT)?;
     let flags = sliding_flags(c, b.layers, |_| window.is_some())?;
     llama_layout("phi3", false, c, &b, l, &flags, window)

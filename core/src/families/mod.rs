@@ -3,14 +3,20 @@
 //! defaults for absent fields.
 //!
 //! * [`dense`]: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, phi3 and the generic decoder.
-//! * [`moe`]: mixtral, gpt_oss.
+//! * [`moe`]: mixtral, gpt_oss, qwen2_moe, qwen3_moe.
+//! * [`legacy`]: gpt2, phi, starcoder2 (LayerNorms, biases, non-gated MLPs).
+//! * [`hybrid`]: qwen3_next (gated DeltaNet + attention), nemotron_h (Mamba-2 + attention + MLP).
+//! * [`deepseek`]: deepseek_v2, deepseek_v3 (MLA), glm4_moe.
 
 use crate::arch::Architecture;
 use crate::config::{Cfg, ConfigError};
 use serde_json::Value;
 
 pub(crate) mod common;
+pub(crate) mod deepseek;
 pub(crate) mod dense;
+pub(crate) mod hybrid;
+pub(crate) mod legacy;
 pub(crate) mod moe;
 
 /// Build the architecture from a parsed `config.json` object.
@@ -37,6 +43,14 @@ fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
         "olmo2" => dense::olmo2(c),
         "phi3" => dense::phi3(c),
         "mixtral" => moe::mixtral(c),
+        "qwen2_moe" | "qwen3_moe" => moe::qwen_moe(&model_type, c),
+        "deepseek_v2" | "deepseek_v3" => deepseek::deepseek(&model_type, c),
+        "glm4_moe" => deepseek::glm4_moe(c),
+        "gpt2" => legacy::gpt2(c),
+        "phi" => legacy::phi(c),
+        "starcoder2" => legacy::starcoder2(c),
+        "qwen3_next" => hybrid::qwen3_next(c),
+        "nemotron_h" => hybrid::nemotron_h(c),
         "gpt_oss" => moe::gpt_oss(c),
         _ => dense::generic(&model_type, c),
     }
@@ -46,7 +60,9 @@ fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
 /// return the text config merged with the wrapper's dtype and quantization fields; its `model_type` defaults
 /// to `{wrapper}_text` (transformers names Gemma-3's text model `gemma3_text`).
 fn unwrap_text_config(top: &Cfg) -> Result<Option<Value>, ConfigError> {
-    let Some(text) = top.sub("text_config") else { return Ok(None) };
+    let Some(text) = top.sub("text_config") else {
+        return Ok(None);
+    };
     if common::HIDDEN.iter().any(|k| top.has(k)) {
         return Ok(None);
     }

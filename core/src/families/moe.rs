@@ -5,8 +5,8 @@
 //! `active_instances` = top-k).
 
 use super::common::{
-    attention, experts_and_topk, linear, mixer_for, norm, other, outer, size_or_absent_default, skeleton,
-    sliding_flags, stacked, stacked_experts, window_if_used, AttnOpts, Base, Defaults,
+    attention, experts_and_topk, linear, mixer_for, norm, other, outer, size_or_absent_default,
+    skeleton, sliding_flags, stacked, stacked_experts, window_if_used, AttnOpts, Base, Defaults,
 };
 use crate::arch::{Architecture, Component, Ffn, Layer};
 use crate::config::{Cfg, ConfigError, MAX_CONTEXT};
@@ -31,7 +31,13 @@ pub(crate) const MIXTRAL: Defaults = Defaults {
 /// stacked SwiGLU experts of width `intermediate_size`.
 pub fn mixtral(c: &Cfg) -> Result<Architecture, ConfigError> {
     let b = Base::read(c, &MIXTRAL)?;
-    let (e, k) = experts_and_topk(c, &["num_local_experts"], &["num_experts_per_tok"], Some(8), Some(2))?;
+    let (e, k) = experts_and_topk(
+        c,
+        &["num_local_experts"],
+        &["num_experts_per_tok"],
+        Some(8),
+        Some(2),
+    )?;
     let window = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, None)?;
     let flags = sliding_flags(c, b.layers, |_| window.is_some())?;
     let mut a = skeleton("mixtral", false, &b, c)?;
@@ -41,10 +47,20 @@ pub fn mixtral(c: &Cfg) -> Result<Architecture, ConfigError> {
     modules.push(norm("post_attention_layernorm", b.hidden, false)?);
     modules.push(linear("gate", Component::Router, b.hidden, e, false)?);
     modules.extend(stacked_experts(b.hidden, b.intermediate, e, k, false)?);
-    let ffn = Ffn::Moe { experts: e, top_k: k, expert_intermediate: b.intermediate, shared_intermediate: 0, gated: true };
+    let ffn = Ffn::Moe {
+        experts: e,
+        top_k: k,
+        expert_intermediate: b.intermediate,
+        shared_intermediate: 0,
+        gated: true,
+    };
     a.layers = flags
         .iter()
-        .map(|s| Layer { mixer: mixer_for(&b, *s, window), ffn: ffn.clone(), modules: modules.clone() })
+        .map(|s| Layer {
+            mixer: mixer_for(&b, *s, window),
+            ffn: ffn.clone(),
+            modules: modules.clone(),
+        })
         .collect();
     a.sliding_window = window_if_used(&flags, window);
     a.num_experts = Some(e);
@@ -87,22 +103,218 @@ pub fn gpt_oss(c: &Cfg) -> Result<Architecture, ConfigError> {
     let mut a = skeleton("gpt_oss", false, &b, c)?;
     a.outer_modules = outer(&b, "norm", false, false)?;
     let mut modules = vec![norm("input_layernorm", b.hidden, false)?];
-    modules.extend(attention(&b, AttnOpts { qkv_bias: bias, o_bias: bias, sinks: true, ..Default::default() })?);
+    modules.extend(attention(
+        &b,
+        AttnOpts {
+            qkv_bias: bias,
+            o_bias: bias,
+            sinks: true,
+            ..Default::default()
+        },
+    )?);
     modules.push(norm("post_attention_layernorm", b.hidden, false)?);
     let router = super::common::mul(e, b.hidden + 1, "num_local_experts")?;
     modules.push(other("router", Component::Router, router));
     let x = Component::Experts;
     let two_i = super::common::mul(b.intermediate, 2, "intermediate_size")?;
     modules.push(stacked("gate_up_proj", x, b.hidden, two_i, true, e, k)?);
-    modules.push(stacked("down_proj", x, b.intermediate, b.hidden, true, e, k)?);
-    let ffn = Ffn::Moe { experts: e, top_k: k, expert_intermediate: b.intermediate, shared_intermediate: 0, gated: true };
+    modules.push(stacked(
+        "down_proj",
+        x,
+        b.intermediate,
+        b.hidden,
+        true,
+        e,
+        k,
+    )?);
+    let ffn = Ffn::Moe {
+        experts: e,
+        top_k: k,
+        expert_intermediate: b.intermediate,
+        shared_intermediate: 0,
+        gated: true,
+    };
     a.layers = flags
         .iter()
-        .map(|s| Layer { mixer: mixer_for(&b, *s, window), ffn: ffn.clone(), modules: modules.clone() })
+        .map(|s| Layer {
+            mixer: mixer_for(&b, *s, window),
+            ffn: ffn.clone(),
+            modules: modules.clone(),
+        })
         .collect();
     a.sliding_window = window_if_used(&flags, window);
     a.num_experts = Some(e);
     a.experts_per_token = Some(k);
     a.prefers_eager_attention = true;
+    Ok(a)
+}
+
+/// `Qwen2MoeConfig` defaults (transformers 5.17): vocab 151936, hidden 2048, intermediate 5632 (dense layers),
+/// 24 layers, 16 heads, 16 kv heads, max positions 32768, untied, `num_experts` 60, `num_experts_per_tok` 4,
+/// `moe_intermediate_size` 1408, `shared_expert_intermediate_size` 5632, `decoder_sparse_step` 1,
+/// `mlp_only_layers` [], `qkv_bias` true.
+pub(crate) const QWEN2_MOE: Defaults = Defaults {
+    vocab_size: Some(151936),
+    hidden_size: Some(2048),
+    intermediate_size: Some(5632),
+    num_hidden_layers: Some(24),
+    num_attention_heads: Some(16),
+    num_key_value_heads: Some(16),
+    head_dim: None,
+    max_position_embeddings: Some(32768),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// `Qwen3MoeConfig` defaults (transformers 5.17): vocab 151936, hidden 2048, intermediate 6144 (dense layers),
+/// 24 layers, 32 heads, 4 kv heads, head_dim = hidden / heads, max positions 32768, untied, 128 experts
+/// (`num_experts`, called `num_local_experts` in 5.x), 8 per token, `moe_intermediate_size` 768,
+/// `decoder_sparse_step` 1, `mlp_only_layers` [], `attention_bias` false.
+pub(crate) const QWEN3_MOE: Defaults = Defaults {
+    vocab_size: Some(151936),
+    hidden_size: Some(2048),
+    intermediate_size: Some(6144),
+    num_hidden_layers: Some(24),
+    num_attention_heads: Some(32),
+    num_key_value_heads: Some(4),
+    head_dim: None,
+    max_position_embeddings: Some(32768),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// Whether layer `i` of a Qwen MoE model is sparse: not in `mlp_only_layers` and `(i + 1) % decoder_sparse_step
+/// == 0` (`modeling_qwen2_moe.py` / `modeling_qwen3_moe.py`).
+fn qwen_sparse_layers(c: &Cfg, layers: u64) -> Result<Vec<bool>, ConfigError> {
+    let step = c.size_or("decoder_sparse_step", crate::config::MAX_LAYERS, 1)?;
+    let mut dense_only = Vec::new();
+    if let Some(arr) = c.array("mlp_only_layers") {
+        for v in arr {
+            dense_only.push(v.as_u64().ok_or_else(|| {
+                ConfigError::bad("mlp_only_layers", "must be a list of layer indices")
+            })?);
+        }
+    }
+    Ok((0..layers)
+        .map(|i| !dense_only.contains(&i) && (i + 1) % step == 0)
+        .collect())
+}
+
+/// Qwen2-MoE / Qwen3-MoE (`model_type`): Qwen2 (q/k/v bias) or Qwen3 (q_norm/k_norm) attention; sparse layers
+/// hold a router `gate` (`TopKRouter`, weight `[E, H]`, not an `nn.Linear`), stacked experts of
+/// `moe_intermediate_size`, and (Qwen2-MoE) a `shared_expert` MLP of `shared_expert_intermediate_size` with a
+/// `shared_expert_gate` `nn.Linear(H, 1)`; dense layers hold a gated MLP of `intermediate_size`.
+pub fn qwen_moe(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
+    let qwen2 = model_type == "qwen2_moe";
+    let b = Base::read(c, if qwen2 { &QWEN2_MOE } else { &QWEN3_MOE })?;
+    let (e_d, k_d) = if qwen2 { (60, 4) } else { (128, 8) };
+    let (e, k) = experts_and_topk(
+        c,
+        &["num_experts", "num_local_experts"],
+        &["num_experts_per_tok"],
+        Some(e_d),
+        Some(k_d),
+    )?;
+    let moe_i = c.size_or(
+        "moe_intermediate_size",
+        crate::config::MAX_DIM,
+        if qwen2 { 1408 } else { 768 },
+    )?;
+    let shared_i = if qwen2 {
+        c.count_or(
+            "shared_expert_intermediate_size",
+            crate::config::MAX_DIM,
+            5632,
+        )?
+    } else {
+        0
+    };
+    let opts = if qwen2 {
+        AttnOpts {
+            qkv_bias: c.bool_or("qkv_bias", true)?,
+            ..Default::default()
+        }
+    } else {
+        let bias = c.bool_or("attention_bias", false)?;
+        AttnOpts {
+            qkv_bias: bias,
+            o_bias: bias,
+            qk_norm_per_head: true,
+            ..Default::default()
+        }
+    };
+    let sparse = qwen_sparse_layers(c, b.layers)?;
+    let on = c.bool_or("use_sliding_window", false)?;
+    let window = if on {
+        size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?
+    } else {
+        None
+    };
+    let from = c.count_or("max_window_layers", crate::config::MAX_LAYERS, 28)?;
+    let flags = sliding_flags(c, b.layers, |i| window.is_some() && i >= from)?;
+    let mut a = skeleton(model_type, false, &b, c)?;
+    a.outer_modules = outer(&b, "norm", false, false)?;
+    let attn = attention(&b, opts)?;
+    let mut layers = Vec::with_capacity(flags.len());
+    for (i, s) in flags.iter().enumerate() {
+        let mut modules = vec![norm("input_layernorm", b.hidden, false)?];
+        modules.extend(attn.iter().cloned());
+        modules.push(norm("post_attention_layernorm", b.hidden, false)?);
+        let ffn = if sparse[i] {
+            modules.push(other(
+                "gate",
+                Component::Router,
+                super::common::mul(e, b.hidden, "num_experts")?,
+            ));
+            modules.extend(stacked_experts(b.hidden, moe_i, e, k, false)?);
+            if shared_i > 0 {
+                modules.extend(super::common::gated_mlp(
+                    Component::SharedExperts,
+                    b.hidden,
+                    shared_i,
+                    false,
+                )?);
+                modules.push(linear(
+                    "shared_expert_gate",
+                    Component::SharedExperts,
+                    b.hidden,
+                    1,
+                    false,
+                )?);
+            }
+            Ffn::Moe {
+                experts: e,
+                top_k: k,
+                expert_intermediate: moe_i,
+                shared_intermediate: shared_i,
+                gated: true,
+            }
+        } else {
+            if b.intermediate == 0 {
+                return Err(ConfigError::MissingField("intermediate_size".into()));
+            }
+            modules.extend(super::common::gated_mlp(
+                Component::Mlp,
+                b.hidden,
+                b.intermediate,
+                false,
+            )?);
+            Ffn::Dense {
+                intermediate: b.intermediate,
+                gated: true,
+            }
+        };
+        layers.push(Layer {
+            mixer: mixer_for(&b, *s, window),
+            ffn,
+            modules,
+        });
+    }
+    a.layers = layers;
+    a.sliding_window = window_if_used(&flags, window);
+    if sparse.iter().any(|s| *s) {
+        a.num_experts = Some(e);
+        a.experts_per_token = Some(k);
+    }
     Ok(a)
 }

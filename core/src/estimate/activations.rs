@@ -1,0 +1,312 @@
+//! Activations: what autograd saves per decoder layer between forward and backward, per token, derived op by op
+//! from the transformers 5.17 modules (`modeling_llama.py` and its copies), peft's `lora.Linear.forward` and
+//! torch's derivative formulas (`tools/autograd/derivatives.yaml`: a product saves an operand only when the
+//! other operand needs a gradient; `F.linear` saves its input only when the weight is trainable).
+//!
+//! Per op (elements of width d, `r` = residual-stream bytes, `c` = activation bytes):
+//! - RMSNorm (`x.to(fp32)`, `pow`, `rsqrt`, `weight * y.to(dtype)`): the fp32 input (4·d; the stream tensor itself
+//!   when it is already fp32) and, when the weight is trainable, the normalised `y` (r·d).
+//! - a linear's input: saved once (c·d) when its weight trains and inputs are shared; under autocast each linear
+//!   casts and saves its own bf16 copy (2·d); a LoRA-adapted linear saves the input cast to fp32 (4·d, shared when
+//!   the input is already fp32), `lora_A`'s output (4·r), and with dropout the dropped copy and its mask (5·d).
+//! - RoPE (`q * cos + rotate_half(q) * sin`): only cos/sin (shared across layers).
+//! - SDPA (flash / memory-efficient): q, k, v, the output and the fp32 log-sum-exp per head; GQA is passed to
+//!   SDPA (`enable_gqa`, no `repeat_kv`) since the causal mask is `None`.
+//! - eager attention: q, `repeat_kv`'d k and v, the fp32 softmax output and its bf16 cast per (head, query, key),
+//!   plus the tanh output when the scores are soft-capped (gemma2).
+//! - gated MLP `down(act(gate(x)) * up(x))`: gate output (saved by the activation), act output and up output
+//!   (saved by the product), and the product when `down` saves its input.
+//! - MoE (transformers 5 stacked experts): per token and routed expert the gathered input (when the experts
+//!   train), the gate/up output and activation, the expert output (saved by the routing-weight product), and the
+//!   router's fp32 softmax.
+//!
+//! Gradient checkpointing (`gradient_checkpointing_enable(use_reentrant=False)`, one checkpoint per decoder
+//! layer): only each layer's input (r·hidden per token) stays; during backward one layer is recomputed in full.
+
+use super::run::{add, mul, Run};
+use super::EstimateError;
+use crate::arch::{Component, Ffn, Layer, Mixer, Module, ModuleKind};
+
+/// Attention shapes of a mixer: (query width heads·head_dim, kv width, heads, value width).
+fn attn_dims(m: &Mixer) -> Option<(u64, u64, u64, u64)> {
+    match *m {
+        Mixer::FullAttention {
+            heads,
+            kv_heads,
+            head_dim,
+        }
+        | Mixer::SlidingAttention {
+            heads,
+            kv_heads,
+            head_dim,
+            ..
+        } => Some((
+            heads.saturating_mul(head_dim),
+            kv_heads.saturating_mul(head_dim),
+            heads,
+            kv_heads.saturating_mul(head_dim),
+        )),
+        Mixer::Mla {
+            heads,
+            qk_nope_head_dim,
+            qk_rope_head_dim,
+            v_head_dim,
+            ..
+        } => {
+            let qk = heads.saturating_mul(qk_nope_head_dim.saturating_add(qk_rope_head_dim));
+            Some((qk, qk, heads, heads.saturating_mul(v_head_dim)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a module is the attention output projection (its input is the attention output).
+fn is_attn_out(m: &Module) -> bool {
+    matches!(m.name.as_str(), "o_proj" | "dense" | "out_proj" | "c_proj" | "wo")
+}
+
+/// Whether an MLP module is the down projection (its input is the intermediate activation).
+fn is_mlp_out(m: &Module) -> bool {
+    matches!(m.name.as_str(), "down_proj" | "fc2" | "c_proj" | "w2" | "dense_4h_to_h")
+}
+
+/// Bytes per token saved for the input of width `d` (dtype `din` bytes) of the linears `mods`;
+/// `already`: the same tensor is saved by another op anyway.
+fn consumers<'m>(
+    run: &Run,
+    d: u64,
+    din: u64,
+    mods: impl Iterator<Item = &'m Module>,
+    already: bool,
+) -> Result<u64, EstimateError> {
+    let mut shared = false;
+    let mut extra = 0u64;
+    for m in mods {
+        let k = m.active_instances.max(1);
+        if run.train_base {
+            if run.autocast && din != 2 {
+                extra = add(extra, mul(2, d)?)?;
+            } else {
+                shared = true;
+            }
+        }
+        if run.adapted(m) {
+            if run.dropout {
+                extra = add(extra, mul(mul(5, d)?, k)?)?;
+            } else if din == 4 {
+                shared = true;
+            } else {
+                extra = add(extra, mul(mul(4, d)?, k)?)?;
+            }
+            extra = add(extra, mul(mul(4, run.s.rank)?, k)?)?;
+        }
+    }
+    if shared && !already {
+        extra = add(extra, mul(din, d)?)?;
+    }
+    Ok(extra)
+}
+
+/// Whether SDPA falls back to its math backend, which materialises the scores: fp32 inputs rule out flash
+/// attention, and the memory-efficient kernel does not take `enable_gqa` (torch 2.11 `sdp_utils.cpp`
+/// `check_grouped_query_attention` lists flash only), so fp32 with grouped-query attention runs
+/// `_scaled_dot_product_attention_math` (repeat-interleaved k/v, a `[batch, heads, q, k]` softmax saved).
+pub(crate) fn math_sdpa(run: &Run, m: &Mixer) -> bool {
+    if run.eager || run.c != 4 {
+        return false;
+    }
+    match *m {
+        Mixer::FullAttention { heads, kv_heads, .. } | Mixer::SlidingAttention { heads, kv_heads, .. } => {
+            kv_heads < heads
+        }
+        _ => false,
+    }
+}
+
+/// Whether the scores are soft-capped in attention (gemma2's `attn_logit_softcapping`).
+fn attn_softcap(run: &Run) -> bool {
+    run.arch.model_type == "gemma2"
+}
+
+/// Bytes saved by one decoder layer per token of training, with `seq` the sequence length (eager attention
+/// keeps a score row of `seq` keys per query and head).
+pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, EstimateError> {
+    let h = run.arch.hidden_size;
+    let (r, c) = (run.r, run.c);
+    let mut t = 0u64;
+    // Norms of width hidden.
+    for m in layer.modules.iter().filter(|m| m.component == Component::Norms) {
+        let d = if m.params.0 >= 2 * h { h } else { m.params.0.max(1) };
+        t = add(t, mul(4, d)?)?;
+        if run.train_base {
+            t = add(t, mul(r, d)?)?;
+        }
+    }
+    let mods = || layer.modules.iter();
+    let is_lin = |m: &&Module| matches!(m.kind, ModuleKind::Linear(_) | ModuleKind::StackedLinear(_));
+    // Attention.
+    if let Some((q, kv, heads, v)) = attn_dims(&layer.mixer) {
+        let inputs = mods()
+            .filter(is_lin)
+            .filter(|m| m.component == Component::Attention && !is_attn_out(m));
+        t = add(t, consumers(run, h, r, inputs, false)?)?;
+        for m in mods().filter(|m| m.component == Component::Attention && matches!(m.kind, ModuleKind::Other)) {
+            let w = match m.name.as_str() {
+                "q_norm" if m.params.0 < q => q,
+                "k_norm" if m.params.0 < kv => kv,
+                "q_norm" | "k_norm" => m.params.0,
+                _ => continue,
+            };
+            t = add(t, mul(4 + if run.train_base { c } else { 0 }, w)?)?;
+        }
+        if math_sdpa(run, &layer.mixer) {
+            // Math SDPA: scaled q, the repeated and scaled k, the repeated v, and the softmax output.
+            t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
+            t = add(t, mul(mul(heads, seq)?, c)?)?;
+        } else if run.eager {
+            let per_score = 4 + if c != 4 { c } else { 0 } + if attn_softcap(run) { c } else { 0 };
+            t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
+            t = add(t, mul(mul(heads, seq)?, per_score)?)?;
+        } else {
+            t = add(t, mul(c, add(add(mul(q, 2)?, kv)?, v)?)?)?;
+            t = add(t, mul(4, heads)?)?;
+        }
+        let outs = mods()
+            .filter(is_lin)
+            .filter(|m| m.component == Component::Attention && is_attn_out(m));
+        t = add(
+            t,
+            consumers(run, q, c, outs, !run.eager && !math_sdpa(run, &layer.mixer))?,
+        )?;
+    } else {
+        match layer.mixer {
+            Mixer::LinearAttention { inner_width, .. } | Mixer::Mamba { inner_width, .. } => {
+                let inputs = mods().filter(is_lin).filter(|m| m.component == Component::Mixer);
+                t = add(t, consumers(run, h, r, inputs, false)?)?;
+                t = add(t, mul(mul(c, 4)?, inner_width)?)?;
+            }
+            _ => {}
+        }
+    }
+    // Feed-forward.
+    let mlp_in = |comp: Component| {
+        layer
+            .modules
+            .iter()
+            .filter(move |m| m.component == comp && is_lin(m) && !is_mlp_out(m))
+    };
+    let mlp_out = |comp: Component| {
+        layer
+            .modules
+            .iter()
+            .filter(move |m| m.component == comp && is_lin(m) && is_mlp_out(m))
+    };
+    match layer.ffn {
+        Ffn::Dense { intermediate: i, gated } => {
+            t = add(t, consumers(run, h, r, mlp_in(Component::Mlp), false)?)?;
+            t = add(t, mul(mul(c, i)?, if gated { 3 } else { 1 })?)?;
+            t = add(t, consumers(run, i, c, mlp_out(Component::Mlp), false)?)?;
+        }
+        Ffn::Moe {
+            experts,
+            top_k,
+            expert_intermediate: ie,
+            shared_intermediate: si,
+            gated,
+        } => {
+            let routers = mods().filter(|m| m.component == Component::Router && is_lin(m));
+            t = add(t, consumers(run, h, r, routers, false)?)?;
+            t = add(t, add(mul(4, experts)?, mul(c, experts)?)?)?;
+            let per_expert = add(mul(c, mul(ie, if gated { 3 } else { 1 })?)?, mul(c, h)?)?;
+            t = add(t, mul(top_k, per_expert)?)?;
+            t = add(t, consumers(run, h, c, mlp_in(Component::Experts), false)?)?;
+            t = add(t, consumers(run, ie, c, mlp_out(Component::Experts), false)?)?;
+            if si > 0 {
+                t = add(t, consumers(run, h, r, mlp_in(Component::SharedExperts), false)?)?;
+                t = add(t, mul(mul(c, si)?, if gated { 3 } else { 1 })?)?;
+                t = add(t, consumers(run, si, c, mlp_out(Component::SharedExperts), false)?)?;
+            }
+        }
+        Ffn::None => {}
+    }
+    Ok(t)
+}
+
+/// Extra bytes per token that one layer's backward holds on top of its saved tensors (gradients of its
+/// intermediate activations: the MLP's `grad(prod)`, `grad(act)`, `grad(up)`, or eager attention's gradient of
+/// the scores in bf16 and fp32 and the softmax backward's fp32 output), plus the gradients of the layer's input
+/// and output (2 × r·hidden).
+pub(crate) fn layer_backward_transient(run: &Run, layer: &Layer, seq: u64) -> Result<u64, EstimateError> {
+    let c = run.c;
+    let mlp = match layer.ffn {
+        Ffn::Dense { intermediate, .. } => mul(mul(3, c)?, intermediate)?,
+        Ffn::Moe {
+            top_k,
+            expert_intermediate,
+            shared_intermediate,
+            ..
+        } => add(
+            mul(mul(mul(3, c)?, expert_intermediate)?, top_k)?,
+            mul(mul(3, c)?, shared_intermediate)?,
+        )?,
+        Ffn::None => 0,
+    };
+    let attn = match attn_dims(&layer.mixer) {
+        Some((_, _, heads, _)) if run.eager || math_sdpa(run, &layer.mixer) => mul(mul(heads, seq)?, c + 8)?,
+        Some((q, _, _, _)) => mul(mul(3, c)?, q)?,
+        None => 0,
+    };
+    add(mlp.max(attn), mul(mul(2, run.r)?, run.arch.hidden_size)?)
+}
+
+/// Bytes per token saved by the final norm and the output head's input.
+pub(crate) fn final_norm_saved(run: &Run) -> Result<u64, EstimateError> {
+    let h = run.arch.hidden_size;
+    let mut t = mul(4, h)?;
+    if run.train_base {
+        t = add(t, mul(run.r, h)?)?;
+        t = add(t, mul(if run.autocast { 2 } else { run.r }, h)?)?;
+    }
+    Ok(t)
+}
+
+/// Bytes per token of one layer's transient tensors during an inference forward (no autograd): the MLP's act
+/// output, up output and product (gated), or the eager score matrices (`matmul`, mask add, fp32 softmax and its
+/// cast; with attention sinks the concatenated, max-shifted copies), plus the hidden states and residual.
+/// `kv_len` is the number of keys each query attends over in the materialised score matrix.
+pub(crate) fn layer_inference_transient(run: &Run, layer: &Layer, kv_len: u64) -> Result<u64, EstimateError> {
+    let c = run.c;
+    let h = run.arch.hidden_size;
+    let mlp = match layer.ffn {
+        Ffn::Dense { intermediate, gated } => mul(mul(if gated { 3 } else { 2 }, c)?, intermediate)?,
+        Ffn::Moe {
+            top_k,
+            expert_intermediate,
+            shared_intermediate,
+            experts,
+            ..
+        } => add(
+            add(
+                mul(top_k, add(mul(c, h)?, mul(mul(3, c)?, expert_intermediate)?)?)?,
+                mul(4, experts)?,
+            )?,
+            mul(mul(3, c)?, shared_intermediate)?,
+        )?,
+        Ffn::None => 0,
+    };
+    let sinks = layer.modules.iter().any(|m| m.name == "sinks");
+    let attn = match attn_dims(&layer.mixer) {
+        Some((q, _, heads, v)) if run.eager || math_sdpa(run, &layer.mixer) => {
+            let per = if sinks { 3 * c } else { 2 * c + 4 };
+            add(mul(mul(heads, kv_len)?, per)?, mul(c, add(mul(q, 3)?, v)?)?)?
+        }
+        Some((q, kv, _, v)) => mul(c, add(add(mul(q, 2)?, kv)?, v)?)?,
+        None => match layer.mixer {
+            Mixer::LinearAttention { inner_width, .. } | Mixer::Mamba { inner_width, .. } => {
+                mul(mul(4, c)?, inner_width)?
+            }
+            _ => 0,
+        },
+    };
+    add(mlp.max(attn), mul(mul(2, c)?, h)?)
+}
