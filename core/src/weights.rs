@@ -16,6 +16,7 @@
 //! * GPTQ / AWQ (`auto-gptq` / `autoawq` packed layouts): `bits` per weight packed in int32 `qweight`, per group
 //!   of `group_size` inputs an fp16 `scales` row and a packed `qzeros` row (`bits` per output), and for GPTQ an
 //!   int32 `g_idx` per input; quantizes `nn.Linear` inside the blocks.
+//!
 //! Unquantized modules are counted at the checkpoint dtype (`torch_dtype` / `dtype`; 32 bits when absent, the
 //! transformers default for configs that do not say).
 use crate::arch::{Architecture, Module, ModuleKind, Quantization};

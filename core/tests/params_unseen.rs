@@ -29,7 +29,9 @@ fn small_configs_of_every_family_match_transformers_and_peft() {
         }
         b
     };
-    let cases: Vec<(&str, Value, u64, Option<u64>, Option<u64>)> = vec![
+    // (model_type, overrides, total, LoRA qv, LoRA all-linear)
+    type Case = (&'static str, Value, u64, Option<u64>, Option<u64>);
+    let cases: Vec<Case> = vec![
         ("llama", json!({}), 78144, Some(896), Some(3712)),
         ("mistral", json!({}), 78144, Some(896), Some(3712)),
         ("qwen2", json!({}), 78400, Some(896), Some(3712)),

@@ -151,7 +151,7 @@ pub fn qwen3_next(c: &Cfg) -> Result<Architecture, ConfigError> {
             lin_mixer.clone()
         };
         modules.push(norm("post_attention_layernorm", b.hidden, false)?);
-        let sparse = !dense_only.contains(&(i as u64)) && (i as u64 + 1) % step == 0;
+        let sparse = !dense_only.contains(&(i as u64)) && (i as u64 + 1).is_multiple_of(step);
         let ffn = if sparse {
             modules.push(other(
                 "gate",

@@ -2,11 +2,11 @@
 //! (names, shapes, instances) from the family's transformers modeling code, with its configuration class'
 //! defaults for absent fields.
 //!
-//! * [`dense`]: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, phi3 and the generic decoder.
-//! * [`moe`]: mixtral, gpt_oss, qwen2_moe, qwen3_moe.
-//! * [`legacy`]: gpt2, phi, starcoder2 (LayerNorms, biases, non-gated MLPs).
-//! * [`hybrid`]: qwen3_next (gated DeltaNet + attention), nemotron_h (Mamba-2 + attention + MLP).
-//! * [`deepseek`]: deepseek_v2, deepseek_v3 (MLA), glm4_moe.
+//! * `dense`: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, phi3 and the generic decoder.
+//! * `moe`: mixtral, gpt_oss, qwen2_moe, qwen3_moe.
+//! * `legacy`: gpt2, phi, starcoder2 (LayerNorms, biases, non-gated MLPs).
+//! * `hybrid`: qwen3_next (gated DeltaNet + attention), nemotron_h (Mamba-2 + attention + MLP).
+//! * `deepseek`: deepseek_v2, deepseek_v3 (MLA), glm4_moe.
 
 use crate::arch::Architecture;
 use crate::config::{Cfg, ConfigError};

@@ -196,7 +196,7 @@ fn qwen_sparse_layers(c: &Cfg, layers: u64) -> Result<Vec<bool>, ConfigError> {
         }
     }
     Ok((0..layers)
-        .map(|i| !dense_only.contains(&i) && (i + 1) % step == 0)
+        .map(|i| !dense_only.contains(&i) && (i + 1).is_multiple_of(step))
         .collect())
 }
 
