@@ -1,7 +1,8 @@
 //! `ftmem`: the estimator core on the command line.
 //!
 //! ```text
-//! ftmem params   CONFIG.json           one JSON object: total, active, per-component parameter counts
+//! ftmem params   CONFIG.json           one JSON object: total, active, per-component parameter counts,
+//!                                      weight bytes as stored and as loaded
 //! ftmem estimate CONFIG.json [QUERY]   one JSON object: total_bytes (predicted peak), components [{name, bytes}]
 //! ```
 //! QUERY is the app's query string (`mode=lora&batch=4&seq=1024...`, keys in `ftmem_core::settings`).
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
 /// The CLI's logic, separate from process I/O so it can be tested.
 mod ftmem_cli {
     use super::USAGE;
-    use ftmem_core::{params, parse_config, Architecture, Settings};
+    use ftmem_core::{params, parse_config, weights, Architecture, Settings};
     use serde_json::{json, Value};
 
     /// Run one command; `Ok` is the JSON to print, `Err` the one-line message.
@@ -40,7 +41,7 @@ mod ftmem_cli {
             "params" => {
                 let [_, path] = args else { return Err(USAGE.into()) };
                 let arch = load(path)?;
-                Ok(params_json(&arch).to_string())
+                Ok(params_json(&arch)?.to_string())
             }
             "estimate" => {
                 let (path, query) = match args {
@@ -75,13 +76,20 @@ mod ftmem_cli {
         parse_config(&text).map_err(|e| format!("{path}: {e}"))
     }
 
-    fn params_json(arch: &Architecture) -> Value {
+    fn params_json(arch: &Architecture) -> Result<Value, String> {
         let c = params::count(arch);
+        let overflow = |e: ftmem_core::units::Overflow| e.to_string();
+        let weights = json!({
+            "stored_bytes": weights::stored_bytes(arch).map_err(overflow)?.0,
+            "bf16_bytes": weights::loaded_bytes(arch, 16).map_err(overflow)?.0,
+            "fp32_bytes": weights::loaded_bytes(arch, 32).map_err(overflow)?.0,
+            "nf4_double_quant_bytes": weights::bnb4_bytes(arch, true).map_err(overflow)?.0,
+        });
         let mut components = serde_json::Map::new();
         for p in &c.components {
             components.insert(p.component.name().into(), json!({"total": p.total.0, "active": p.active.0}));
         }
-        json!({
+        Ok(json!({
             "model_type": arch.model_type,
             "approximate": c.approximate,
             "total": c.total.0,
@@ -98,6 +106,8 @@ mod ftmem_cli {
             "tie_word_embeddings": arch.tie_word_embeddings,
             "num_experts": arch.num_experts,
             "experts_per_token": arch.experts_per_token,
-        })
+            "quantization": arch.quantization,
+            "weights": weights,
+        }))
     }
 }
