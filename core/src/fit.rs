@@ -3,11 +3,13 @@
 //!
 //! The estimate is monotone non-decreasing in each of these settings (a property test checks it), so the exact
 //! boundary is found by an exponential search for an upper bound followed by a binary search: O(log n)
-//! estimates, about 50 at most per setting.
+//! estimates, about 50 at most per setting. [`fewest_gpus`] finds, for each sharding strategy, the fewest GPUs
+//! of the kind that fit (the per-GPU estimate is non-increasing in the GPU count under ZeRO/FSDP), and
+//! [`fit_report`] gathers all of it.
 
 use crate::arch::Architecture;
 use crate::estimate::{estimate, EstimateError};
-use crate::settings::{Settings, MAX_BATCH, MAX_RANK, MAX_TOKENS};
+use crate::settings::{Offload, Settings, Shard, MAX_BATCH, MAX_RANK, MAX_TOKENS};
 use crate::units::Bytes;
 use serde::Serialize;
 
@@ -91,4 +93,122 @@ pub fn largest_fitting(
         }
     }
     Ok(Some(good))
+}
+
+/// Largest number of GPUs [`fewest_gpus`] searches.
+pub const MAX_GPUS_SEARCHED: u64 = 1024;
+
+/// The fewest GPUs of one kind (`capacity` bytes each) on which `settings` fit with `shard`, searching
+/// 1 ..= [`MAX_GPUS_SEARCHED`], every other setting (micro-batch per GPU included) fixed.
+///
+/// The offload of `settings` is kept when `shard` accepts it, else none. DDP replicates every state, so more GPUs
+/// never lower its per-GPU figure (they add the gradient buckets): it fits on 1 or not at all. For the ZeRO
+/// stages and FSDP the per-GPU estimate is non-increasing in the number of GPUs (a property test checks it), so a
+/// binary search finds the exact boundary. `Ok(None)`: no count up to the limit fits. Errors: as
+/// [`crate::estimate()`] at one GPU, other than overflow.
+pub fn fewest_gpus(
+    arch: &Architecture,
+    settings: &Settings,
+    shard: Shard,
+    capacity: Bytes,
+) -> Result<Option<u64>, EstimateError> {
+    let mut s = settings.clone();
+    s.shard = shard;
+    if s.check_sharding().is_err() {
+        s.offload = Offload::None;
+        if s.check_sharding().is_err() {
+            return Ok(None);
+        }
+    }
+    let mut fits = |n: u64| -> Result<bool, EstimateError> {
+        s.gpus = n;
+        match estimate(arch, &s) {
+            Ok(e) => Ok(e.total_bytes <= capacity),
+            Err(EstimateError::Overflow) => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    if fits(1)? {
+        return Ok(Some(1));
+    }
+    if shard == Shard::Ddp || !fits(MAX_GPUS_SEARCHED)? {
+        return Ok(None);
+    }
+    let (mut bad, mut good) = (1u64, MAX_GPUS_SEARCHED);
+    while good - bad > 1 {
+        let mid = bad + (good - bad) / 2;
+        if fits(mid)? {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Ok(Some(good))
+}
+
+/// Fewest GPUs with one sharding strategy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpuCount {
+    /// The strategy.
+    pub shard: Shard,
+    /// The offload used with it (the query's when the strategy accepts it, else none).
+    pub offload: Offload,
+    /// Fewest GPUs that fit, or `None` (JSON `null`) when none up to [`MAX_GPUS_SEARCHED`] does.
+    pub gpus: Option<u64>,
+}
+
+/// Everything "what fits" answers for one GPU kind (issue 7 §3). JSON (serde):
+/// `{capacity_bytes, total_bytes, fits, largest_batch, longest_seq, largest_rank, fewest_gpus: [{shard,
+/// offload, gpus}]}`; `null` where nothing fits or (rank) the mode has no LoRA.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitReport {
+    /// Capacity of one GPU, bytes.
+    pub capacity_bytes: Bytes,
+    /// Per-GPU estimate of the settings as given.
+    pub total_bytes: Bytes,
+    /// Whether the settings as given fit.
+    pub fits: bool,
+    /// Largest micro-batch per GPU that fits, all else fixed.
+    pub largest_batch: Option<u64>,
+    /// Longest sequence (prompt for inference) that fits, all else fixed.
+    pub longest_seq: Option<u64>,
+    /// Largest LoRA rank that fits (LoRA/QLoRA only; `None` otherwise or when rank 1 does not fit).
+    pub largest_rank: Option<u64>,
+    /// For training: the fewest GPUs with each strategy (DDP, ZeRO-1/2/3, FSDP); empty for inference.
+    pub fewest_gpus: Vec<GpuCount>,
+}
+
+/// Gather every "what fits" answer for `settings` on GPUs of `capacity` bytes. Errors: as
+/// [`crate::estimate()`] for the settings as given (e.g. LoRA targets matching nothing, overflow).
+pub fn fit_report(arch: &Architecture, settings: &Settings, capacity: Bytes) -> Result<FitReport, EstimateError> {
+    let total = estimate(arch, settings)?.total_bytes;
+    let largest_rank = if settings.mode.has_adapters() {
+        largest_fitting(arch, settings, Knob::Rank, capacity)?
+    } else {
+        None
+    };
+    let mut fewest = Vec::new();
+    if settings.mode.trains() {
+        for shard in Shard::ALL {
+            let mut s = settings.clone();
+            s.shard = shard;
+            if s.check_sharding().is_err() {
+                s.offload = Offload::None;
+            }
+            fewest.push(GpuCount {
+                shard,
+                offload: s.offload,
+                gpus: fewest_gpus(arch, &s, shard, capacity)?,
+            });
+        }
+    }
+    Ok(FitReport {
+        capacity_bytes: capacity,
+        total_bytes: total,
+        fits: total <= capacity,
+        largest_batch: largest_fitting(arch, settings, Knob::Batch, capacity)?,
+        longest_seq: largest_fitting(arch, settings, Knob::Seq, capacity)?,
+        largest_rank,
+        fewest_gpus: fewest,
+    })
 }

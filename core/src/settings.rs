@@ -3,7 +3,10 @@
 //! Keys and values (issue 2, §8): `model`, `rev`; `mode` = `inference|full|lora|qlora`;
 //! `precision` = inference `stored|fp32|bf16|fp16|fp8|int8|int4`, full `bf16|fp32|mixed`, lora `bf16|fp16|fp32`,
 //! qlora `nf4|fp4`; `dq` = `0|1`; `batch`; `seq`; `new`; `rank`; `targets` = `all-linear|attn|qv` or a comma list
-//! of module names; `dropout`; `gc` = `0|1`; `optim` = `adamw|adamw8bit|sgd|sgdm`; `attn` = `auto|sdpa|eager`.
+//! of module names; `dropout`; `gc` = `0|1`; `optim` = `adamw|adamw8bit|sgd|sgdm`; `attn` = `auto|sdpa|eager`;
+//! (issue 7) `gpus` = GPUs in the job (1..=65536, default 1); `shard` = `ddp|zero1|zero2|zero3|fsdp` (default `ddp`);
+//! `offload` = `none|optimizer|params` (default `none`). See [`Shard`] and [`Offload`] for which combinations are
+//! accepted and why.
 //! Defaults are left out of [`Settings::to_query`]. Unknown keys are ignored (links may carry UI-only keys such as
 //! `lang`); a known key with a bad value is a [`QueryError`] naming the key.
 
@@ -90,6 +93,41 @@ pub enum AttnImpl {
     Eager,
 }
 
+/// How model states are spread over the GPUs of a data-parallel job (Rajbhandari et al. 2020, "ZeRO: Memory
+/// Optimizations Toward Training Trillion Parameter Models", arXiv 1910.02054, §5; PyTorch FSDP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shard {
+    /// `torch.nn.parallel.DistributedDataParallel`: every GPU holds all parameters, gradients and optimizer
+    /// states, plus the gradient buckets of the all-reduce.
+    Ddp,
+    /// ZeRO stage 1 (DeepSpeed): optimizer states (with fp32 master weights) partitioned over the GPUs.
+    Zero1,
+    /// ZeRO stage 2 (DeepSpeed): optimizer states and gradients partitioned.
+    Zero2,
+    /// ZeRO stage 3 (DeepSpeed): optimizer states, gradients and parameters partitioned; parameters gathered
+    /// per module as the forward and backward reach them.
+    Zero3,
+    /// PyTorch FSDP with `FULL_SHARD` (FSDP2 `fully_shard`): the same states as ZeRO-3, gathered per wrapped
+    /// unit (one decoder layer; embeddings, final norm and output head form the root unit).
+    Fsdp,
+}
+
+/// What DeepSpeed moves to CPU memory (ZeRO-Offload, Ren et al. 2021, arXiv 2101.06840; ZeRO-Infinity,
+/// arXiv 2104.07857). `params` implies `optimizer`, as both define it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Offload {
+    /// Everything on the GPU.
+    None,
+    /// `offload_optimizer: {device: cpu}`: optimizer states, fp32 master weights and (stage ≥ 2) the gradient
+    /// partitions live on the CPU; the optimizer step runs there. Needs ZeRO stage 1, 2 or 3.
+    Optimizer,
+    /// `offload_param: {device: cpu}` (DeepSpeed, stage 3 only) or FSDP `CPUOffload(offload_params=True)`: the
+    /// parameter shards too; the GPU holds only the parameters gathered for the layers in flight.
+    Params,
+}
+
 /// Every input of one estimate besides the model's architecture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
@@ -121,6 +159,12 @@ pub struct Settings {
     pub optim: Optim,
     /// Attention implementation.
     pub attn: AttnImpl,
+    /// GPUs in the (data-parallel) job, 1 ..= [`MAX_GPUS`]. The micro-batch is per GPU.
+    pub gpus: u64,
+    /// How model states are sharded over the GPUs.
+    pub shard: Shard,
+    /// What is offloaded to CPU memory.
+    pub offload: Offload,
 }
 
 impl Default for Settings {
@@ -140,6 +184,9 @@ impl Default for Settings {
             gc: true,
             optim: Optim::Adamw,
             attn: AttnImpl::Auto,
+            gpus: 1,
+            shard: Shard::Ddp,
+            offload: Offload::None,
         }
     }
 }
@@ -166,6 +213,63 @@ pub const MAX_BATCH: u64 = 1 << 20;
 pub const MAX_TOKENS: u64 = 1 << 24;
 /// Largest accepted LoRA rank.
 pub const MAX_RANK: u64 = 1 << 16;
+/// Largest accepted number of GPUs in a job.
+pub const MAX_GPUS: u64 = 1 << 16;
+
+impl Shard {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shard::Ddp => "ddp",
+            Shard::Zero1 => "zero1",
+            Shard::Zero2 => "zero2",
+            Shard::Zero3 => "zero3",
+            Shard::Fsdp => "fsdp",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Shard> {
+        Some(match s {
+            "ddp" => Shard::Ddp,
+            "zero1" => Shard::Zero1,
+            "zero2" => Shard::Zero2,
+            "zero3" => Shard::Zero3,
+            "fsdp" => Shard::Fsdp,
+            _ => return None,
+        })
+    }
+    /// ZeRO stage of the states this strategy partitions: 0 (DDP), 1, 2, 3 (ZeRO-3 and FSDP full shard).
+    pub fn stage(self) -> u8 {
+        match self {
+            Shard::Ddp => 0,
+            Shard::Zero1 => 1,
+            Shard::Zero2 => 2,
+            Shard::Zero3 | Shard::Fsdp => 3,
+        }
+    }
+    /// Every strategy, in the order a UI lists them.
+    pub const ALL: [Shard; 5] = [Shard::Ddp, Shard::Zero1, Shard::Zero2, Shard::Zero3, Shard::Fsdp];
+}
+
+impl Offload {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Offload::None => "none",
+            Offload::Optimizer => "optimizer",
+            Offload::Params => "params",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Offload> {
+        Some(match s {
+            "none" => Offload::None,
+            "optimizer" => Offload::Optimizer,
+            "params" => Offload::Params,
+            _ => return None,
+        })
+    }
+}
 
 impl Mode {
     /// Query value of this mode.
@@ -401,8 +505,9 @@ impl Settings {
     /// unknown keys are ignored; the last occurrence of a key wins.
     ///
     /// Errors: a [`QueryError`] naming the first key with an unusable value — a number that is not a whole
-    /// number or is out of range (batch 1..=2²⁰, seq 1..=2²⁴, new 0..=2²⁴, rank 1..=65536), dropout outside
-    /// [0, 1), an unknown mode/optimizer/attention value, or a precision the mode does not accept.
+    /// number or is out of range (batch 1..=2²⁰, seq 1..=2²⁴, new 0..=2²⁴, rank 1..=65536, gpus 1..=65536),
+    /// dropout outside [0, 1), an unknown mode/optimizer/attention/shard/offload value, a precision the mode does
+    /// not accept, or a shard/offload combination [`Settings::check_sharding`] refuses.
     pub fn from_query(q: &str) -> Result<Settings, QueryError> {
         let q = q.strip_prefix('?').unwrap_or(q);
         let pairs: Vec<(String, String)> = q
@@ -457,9 +562,21 @@ impl Settings {
                     s.attn = AttnImpl::parse(v)
                         .ok_or_else(|| bad(format!("`{}` is not one of auto, sdpa, eager", truncate(v, 40))))?
                 }
+                "gpus" => s.gpus = parse_u64(k, v, 1, MAX_GPUS)?,
+                "shard" => {
+                    s.shard = Shard::parse(v).ok_or_else(|| {
+                        bad(format!("`{}` is not one of ddp, zero1, zero2, zero3, fsdp", truncate(v, 40)))
+                    })?
+                }
+                "offload" => {
+                    s.offload = Offload::parse(v).ok_or_else(|| {
+                        bad(format!("`{}` is not one of none, optimizer, params", truncate(v, 40)))
+                    })?
+                }
                 _ => {}
             }
         }
+        s.check_sharding()?;
         if let Some(p) = precision_raw {
             let allowed = s.mode.precisions();
             let list: Vec<&str> = allowed.iter().map(|p| p.as_str()).collect();
@@ -481,6 +598,49 @@ impl Settings {
         Ok(s)
     }
 
+    /// Reject sharding combinations that no framework runs (errors name `shard` or `offload`):
+    /// - `offload=optimizer` needs ZeRO stage 1, 2 or 3 (DeepSpeed `offload_optimizer` is a ZeRO feature; plain
+    ///   DDP has none, and FSDP offloads parameters, gradients and optimizer together: use `offload=params`);
+    /// - `offload=params` needs `zero3` (DeepSpeed: "only valid with stage 3") or `fsdp`
+    ///   (`CPUOffload(offload_params=True)`);
+    /// - inference has no gradients or optimizer states: `zero1`/`zero2` and any offload are refused; `ddp` means
+    ///   replicas (each GPU holds the whole model: the per-GPU figure equals one GPU's), `zero3`/`fsdp` shard the
+    ///   weights and gather them layer by layer (DeepSpeed ZeRO-Inference). Tensor parallelism is not modelled.
+    pub fn check_sharding(&self) -> Result<(), QueryError> {
+        let err = |key: &str, m: String| Err(QueryError { key: key.into(), message: m });
+        if self.mode == Mode::Inference {
+            if matches!(self.shard, Shard::Zero1 | Shard::Zero2) {
+                return err(
+                    "shard",
+                    format!(
+                        "{} partitions optimizer states/gradients, which inference does not have; use ddp (replicas) or zero3/fsdp",
+                        self.shard.as_str()
+                    ),
+                );
+            }
+            if self.offload != Offload::None {
+                return err("offload", "CPU offload is modelled for training only".into());
+            }
+        }
+        match (self.offload, self.shard) {
+            (Offload::None, _) => Ok(()),
+            (Offload::Optimizer, Shard::Zero1 | Shard::Zero2 | Shard::Zero3) => Ok(()),
+            (Offload::Optimizer, Shard::Fsdp) => err(
+                "offload",
+                "FSDP offloads parameters, gradients and optimizer together: use offload=params".into(),
+            ),
+            (Offload::Params, Shard::Zero3 | Shard::Fsdp) => Ok(()),
+            (Offload::Params, s) => err(
+                "offload",
+                format!("offload=params needs shard=zero3 or fsdp (parameters are partitioned only there), not {}", s.as_str()),
+            ),
+            (Offload::Optimizer, Shard::Ddp) => err(
+                "offload",
+                "offload=optimizer needs a ZeRO stage (shard=zero1, zero2 or zero3)".into(),
+            ),
+        }
+    }
+
     /// The precision in force: the explicit one, else the mode's default (inference: `stored` when the
     /// checkpoint has a `quantization_config`, else `bf16`; full/lora `bf16`; qlora `nf4`).
     pub fn effective_precision(&self, has_quantization_config: bool) -> Precision {
@@ -495,7 +655,8 @@ impl Settings {
     }
 
     /// The query string of these settings, defaults left out, keys in a fixed order
-    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, dropout, gc, optim, attn`).
+    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, dropout, gc, optim, attn, gpus, shard,
+    /// offload`).
     /// `from_query(to_query(s)) == s` for every valid `s`.
     pub fn to_query(&self) -> String {
         let d = Settings::default();
@@ -543,6 +704,15 @@ impl Settings {
         if self.attn != d.attn {
             push("attn", self.attn.as_str().into());
         }
+        if self.gpus != d.gpus {
+            push("gpus", self.gpus.to_string());
+        }
+        if self.shard != d.shard {
+            push("shard", self.shard.as_str().into());
+        }
+        if self.offload != d.offload {
+            push("offload", self.offload.as_str().into());
+        }
         parts.join("&")
     }
 }
@@ -582,9 +752,30 @@ mod tests {
             ("optim=lion", "optim"),
             ("targets=,", "targets"),
             ("gc=yes", "gc"),
+            ("gpus=0", "gpus"),
+            ("gpus=65537", "gpus"),
+            ("shard=zero4", "shard"),
+            ("offload=disk", "offload"),
+            ("mode=full&offload=optimizer", "offload"),
+            ("mode=full&shard=fsdp&offload=optimizer", "offload"),
+            ("mode=full&shard=zero2&offload=params", "offload"),
+            ("mode=inference&shard=zero2", "shard"),
+            ("mode=inference&shard=zero3&offload=params", "offload"),
         ] {
             let e = Settings::from_query(q).unwrap_err();
             assert_eq!(e.key, key, "{q}");
+        }
+    }
+
+    #[test]
+    fn sharding_keys_roundtrip() {
+        let q = "mode=full&gpus=8&shard=zero3&offload=params";
+        let s = Settings::from_query(q).unwrap();
+        assert_eq!((s.gpus, s.shard, s.offload), (8, Shard::Zero3, Offload::Params));
+        assert_eq!(s.to_query(), q);
+        for ok in ["mode=full&shard=zero1&offload=optimizer", "mode=lora&shard=fsdp&offload=params", "mode=inference&gpus=4&shard=fsdp"] {
+            let s = Settings::from_query(ok).unwrap();
+            assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s, "{ok}");
         }
     }
 

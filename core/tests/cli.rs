@@ -51,6 +51,37 @@ fn estimate_prints_total_and_components() {
 }
 
 #[test]
+fn fit_prints_limits_and_fewest_gpus() {
+    let cfg = fixture("meta-llama__Meta-Llama-3.1-8B.json");
+    let (code, out, err) = ftmem(&["fit", &cfg, "mode=full&precision=mixed&batch=1&seq=2048", "gpu=a100-80"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["gpu"], "a100-80");
+    assert_eq!(v["capacity_bytes"], 81_920u64 << 20);
+    // 8 B parameters with fp32 weights, gradients and AdamW (~16 B/param) do not fit one 80 GB GPU.
+    assert_eq!(v["fits"], false);
+    let fewest = v["fewest_gpus"].as_array().unwrap();
+    let get = |s: &str| fewest.iter().find(|g| g["shard"] == s).unwrap()["gpus"].clone();
+    assert!(get("ddp").is_null(), "DDP never fits: more GPUs do not shard anything");
+    let z3 = get("zero3").as_u64().unwrap();
+    let z1 = get("zero1").as_u64().unwrap();
+    assert!(z3 >= 2 && z3 <= z1, "zero3 {z3}, zero1 {z1}");
+    // The boundary is exact: one GPU fewer does not fit.
+    let q = format!("mode=full&precision=mixed&batch=1&seq=2048&shard=zero3&gpus={}", z3 - 1);
+    let (_, out, _) = ftmem(&["estimate", &cfg, &q]);
+    let e: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(e["total_bytes"].as_u64().unwrap() > 81_920u64 << 20);
+    // A custom size in GiB, LoRA: rank and batch limits are numbers.
+    let (code, out, err) = ftmem(&["fit", &cfg, "mode=lora&batch=1&seq=1024", "gpu=24"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["gpu"].is_null());
+    assert!(v["largest_batch"].as_u64().unwrap() >= 1);
+    assert!(v["largest_rank"].as_u64().unwrap() >= 16);
+    assert!(v["longest_seq"].as_u64().unwrap() >= 1024);
+}
+
+#[test]
 fn bad_inputs_exit_2_with_one_line() {
     let llama = fixture("meta-llama__Llama-3.2-1B.json");
     let not_json = temp_file("not.json", b"<html>rate limited</html>");
@@ -78,6 +109,16 @@ fn bad_inputs_exit_2_with_one_line() {
         vec!["estimate", &llama, "dropout=1.5"],
         vec!["estimate", &llama, "mode=full&precision=nf4"],
         vec!["estimate", &llama, "a", "b"],
+        vec!["estimate", &llama, "mode=full&shard=zero2&offload=params"],
+        vec!["estimate", &llama, "gpus=0"],
+        vec!["fit", &llama, "mode=lora"],
+        vec!["fit", &llama, "mode=lora", "gpu=b200"],
+        vec!["fit", &llama, "mode=lora", "gpu=-3"],
+        vec!["fit", &llama, "mode=lora", "gpu=0"],
+        vec!["fit", &llama, "mode=lora", "gpu=NaN"],
+        vec!["fit", &llama, "mode=lora", "h100-80"],
+        vec!["fit", &llama, "shard=zero9", "gpu=h100-80"],
+        vec!["fit", "/definitely/not/here.json", "mode=lora", "gpu=24"],
     ];
     for args in cases {
         let (code, out, err) = ftmem(&args);

@@ -1,7 +1,7 @@
 //! Property tests of the query-string parser (`Settings::from_query` / `to_query`): no input panics, and every
 //! valid settings value survives a round trip through its query string.
 
-use ftmem_core::settings::{AttnImpl, Mode, Optim, Settings, Targets};
+use ftmem_core::settings::{AttnImpl, Mode, Offload, Optim, Settings, Shard, Targets};
 use proptest::prelude::*;
 
 fn arb_settings() -> impl Strategy<Value = Settings> {
@@ -22,8 +22,9 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
     (
         (mode, any::<bool>(), 1u64..=1 << 20, 1u64..=1 << 24, 0u64..=1 << 24, 1u64..=65536),
         (targets, 0u32..1000, any::<bool>(), optim, attn, "[a-zA-Z0-9_./-]{0,30}", "[a-z0-9.]{1,12}", any::<prop::sample::Index>()),
+        (1u64..=65536, 0usize..5, 0usize..3),
     )
-        .prop_map(|((mode, dq, batch, seq, new_tokens, rank), (targets, d, gc, optim, attn, model, rev, pi))| {
+        .prop_map(|((mode, dq, batch, seq, new_tokens, rank), (targets, d, gc, optim, attn, model, rev, pi), (gpus, si, oi))| {
             let ps = mode.precisions();
             let precision = if pi.index(ps.len() + 1) == ps.len() { None } else { Some(ps[pi.index(ps.len())]) };
             Settings {
@@ -41,8 +42,13 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                 gc,
                 optim,
                 attn,
+                gpus,
+                shard: Shard::ALL[si],
+                offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
             }
         })
+        // Keep only the combinations the parser accepts (the rules are unit-tested in settings.rs).
+        .prop_filter("valid sharding", |s| s.check_sharding().is_ok())
 }
 
 proptest! {
@@ -53,11 +59,11 @@ proptest! {
 
     #[test]
     fn any_key_value_soup_names_a_known_key_on_error(
-        pairs in proptest::collection::vec(("(mode|precision|dq|batch|seq|new|rank|targets|dropout|gc|optim|attn|lang)", ".{0,20}"), 0..8)
+        pairs in proptest::collection::vec(("(mode|precision|dq|batch|seq|new|rank|targets|dropout|gc|optim|attn|gpus|shard|offload|lang)", ".{0,20}"), 0..8)
     ) {
         let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", ftmem_core::settings::percent_encode(v))).collect();
         if let Err(e) = Settings::from_query(&q.join("&")) {
-            prop_assert!(["mode","precision","dq","batch","seq","new","rank","targets","dropout","gc","optim","attn"].contains(&e.key.as_str()));
+            prop_assert!(["mode","precision","dq","batch","seq","new","rank","targets","dropout","gc","optim","attn","gpus","shard","offload"].contains(&e.key.as_str()));
             prop_assert!(!e.message.is_empty());
         }
     }

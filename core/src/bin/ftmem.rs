@@ -4,13 +4,18 @@
 //! ftmem params   CONFIG.json           one JSON object: total, active, per-component parameter counts,
 //!                                      weight bytes as stored and as loaded
 //! ftmem estimate CONFIG.json [QUERY]   one JSON object: total_bytes (predicted peak), components [{name, bytes}]
+//! ftmem fit      CONFIG.json QUERY gpu=NAME_OR_GiB
+//!                                      one JSON object: largest batch / sequence / rank, fewest GPUs per sharding
 //! ```
+//! `gpu=` takes an id of `ftmem_core::gpus::GPUS` (`a100-80`, `h100-80`, `h200`, ...) or a size in GiB
+//! (`gpu=24`, `gpu=79.6`). Estimates are per GPU (`gpus`, `shard`, `offload` in QUERY).
 //! QUERY is the app's query string (`mode=lora&batch=4&seq=1024...`, keys in `ftmem_core::settings`).
 //! Any bad input: exit status 2, one line on stderr saying what is wrong, nothing on stdout.
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: ftmem params CONFIG.json | ftmem estimate CONFIG.json [QUERY]";
+const USAGE: &str =
+    "usage: ftmem params CONFIG.json | ftmem estimate CONFIG.json [QUERY] | ftmem fit CONFIG.json QUERY gpu=NAME_OR_GiB";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -61,13 +66,50 @@ mod ftmem_cli {
                     "total_gib": (est.total_bytes.gib() * 1000.0).round() / 1000.0,
                     "components": components,
                     "approximate": est.approximate,
+                    "gpus": est.gpus,
+                    "shard": est.shard,
+                    "offload": est.offload,
+                    "cpu_bytes": est.cpu_bytes.0,
                     "query": settings.to_query(),
                 })
                 .to_string())
             }
+            "fit" => {
+                let [_, path, query, gpu] = args else { return Err(USAGE.into()) };
+                let (capacity, gpu_id) = parse_gpu(gpu)?;
+                let arch = load(path)?;
+                let settings = Settings::from_query(query).map_err(|e| format!("query: {e}"))?;
+                let report = ftmem_core::fit::fit_report(&arch, &settings, capacity).map_err(|e| e.to_string())?;
+                let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+                v["gpu"] = json!(gpu_id);
+                v["query"] = json!(settings.to_query());
+                Ok(v.to_string())
+            }
             "-h" | "--help" | "help" => Err(USAGE.into()),
             other => Err(format!("unknown command `{}`; {USAGE}", other.chars().take(40).collect::<String>())),
         }
+    }
+
+    /// `gpu=ID` (a [`ftmem_core::gpus::GPUS`] id) or `gpu=GiB` (a positive size, at most 1 048 576 GiB):
+    /// (capacity, the id or null).
+    fn parse_gpu(arg: &str) -> Result<(ftmem_core::Bytes, Value), String> {
+        let v = arg.strip_prefix("gpu=").ok_or_else(|| format!("expected gpu=NAME_OR_GiB, got `{}`", short(arg)))?;
+        if let Some(g) = ftmem_core::gpus::by_id(v) {
+            return Ok((g.capacity, json!(g.id)));
+        }
+        match v.trim().parse::<f64>() {
+            Ok(gib) if gib.is_finite() && gib > 0.0 && gib <= 1_048_576.0 => {
+                Ok((ftmem_core::Bytes((gib * (1u64 << 30) as f64).round() as u64), Value::Null))
+            }
+            _ => {
+                let ids: Vec<&str> = ftmem_core::gpus::GPUS.iter().map(|g| g.id).collect();
+                Err(format!("gpu: `{}` is neither a GPU id ({}) nor a size in GiB", short(v), ids.join(", ")))
+            }
+        }
+    }
+
+    fn short(s: &str) -> String {
+        s.chars().take(40).collect()
     }
 
     fn load(path: &str) -> Result<Architecture, String> {

@@ -14,7 +14,7 @@
 //!
 //! `total_bytes` adds the caching allocator's reserved-but-free memory and the CUDA context ([`allocator`]).
 //! Module per quantity: [`run`] (dtypes), [`resident`] (weights, adapters), [`optimizer`] (gradients, states),
-//! [`activations`], [`logits`], [`kv_cache`], [`allocator`].
+//! [`activations`], [`logits`], [`kv_cache`], [`allocator`], [`sharding`] (several GPUs: DDP, ZeRO, FSDP, offload).
 
 pub(crate) mod activations;
 pub(crate) mod allocator;
@@ -23,6 +23,7 @@ pub(crate) mod logits;
 pub(crate) mod optimizer;
 pub(crate) mod resident;
 pub(crate) mod run;
+pub mod sharding;
 
 use crate::arch::Architecture;
 use crate::settings::{Mode, Settings};
@@ -35,7 +36,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     /// Stable name: `weights`, `adapters`, `autocast_copies`, `gradients`, `optimizer_states`, `activations`,
-    /// `logits`, `kv_cache`, `quantization_buffers`, `cuda_context`, `allocator_slack`.
+    /// `logits`, `kv_cache`, `quantization_buffers`, `gathered_parameters`, `communication_buckets`,
+    /// `cuda_context`, `allocator_slack`.
     pub name: &'static str,
     /// Bytes this component holds at the peak moment.
     pub bytes: Bytes,
@@ -43,10 +45,16 @@ pub struct Item {
     pub explanation: &'static str,
 }
 
-/// Result of [`estimate`].
+/// Result of [`estimate`]. Every byte figure except `cpu_bytes` is **per GPU**: with `gpus > 1` it is what
+/// each GPU of the job holds (the micro-batch is per GPU; [`sharding`] says how model states are split).
+///
+/// JSON (serde): `{total_bytes, allocated_bytes, reserved_bytes, first_step_allocated_bytes, peak_moment,
+/// components: [{name, bytes, explanation}], approximate, gpus, shard, offload, cpu_bytes}`, bytes as integers,
+/// `shard` one of `ddp|zero1|zero2|zero3|fsdp`, `offload` one of `none|optimizer|params`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
-    /// Predicted peak device memory as `nvidia-smi` shows it (CUDA context + reserved pool at the peak), bytes.
+    /// Predicted peak device memory of one GPU as `nvidia-smi` shows it (CUDA context + reserved pool at the
+    /// peak), bytes.
     pub total_bytes: Bytes,
     /// Predicted peak of PyTorch's allocated bytes (`torch.cuda.max_memory_allocated`), without allocator slack
     /// and context.
@@ -62,6 +70,14 @@ pub struct Estimate {
     pub components: Vec<Item>,
     /// True when the architecture is approximate.
     pub approximate: bool,
+    /// GPUs in the job (the `gpus` setting); the byte figures above are per GPU.
+    pub gpus: u64,
+    /// Sharding strategy of the job.
+    pub shard: crate::settings::Shard,
+    /// CPU offload of the job.
+    pub offload: crate::settings::Offload,
+    /// CPU memory per node that offload needs (DeepSpeed's accounting, [`sharding`]), bytes; 0 without offload.
+    pub cpu_bytes: Bytes,
 }
 
 /// Why an estimate could not be made.
@@ -100,6 +116,10 @@ struct Moment {
     logits: u64,
     kv_cache: u64,
     quantization_buffers: u64,
+    /// Several GPUs, stage 3: parameters gathered for the layers in flight ([`sharding`]).
+    gathered_parameters: u64,
+    /// Several GPUs: gradient buckets of the all-reduce / reduce-scatter ([`sharding`]).
+    communication_buckets: u64,
 }
 
 impl Moment {
@@ -114,6 +134,8 @@ impl Moment {
             self.logits,
             self.kv_cache,
             self.quantization_buffers,
+            self.gathered_parameters,
+            self.communication_buckets,
         ]
         .iter()
         .try_fold(0u64, |a, &b| add(a, b))
@@ -138,7 +160,7 @@ fn pick(moments: &[Moment]) -> Result<(Moment, u64), EstimateError> {
 pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, EstimateError> {
     let run = Run::new(arch, settings)?;
     let res = resident::resident(&run)?;
-    let (peak, first, slack) = if run.mode == Mode::Inference {
+    let (peak, first, slack, extra) = if run.mode == Mode::Inference {
         inference(&run, &res)?
     } else {
         training(&run, &res)?
@@ -157,6 +179,8 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         ("logits", peak.logits, "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss"),
         ("kv_cache", peak.kv_cache, "keys and values of every cached token, per layer (sliding-window layers keep only the window)"),
         ("quantization_buffers", peak.quantization_buffers, "a 4-bit layer's weight dequantized to bf16 for its matmul, and transient forward buffers"),
+        ("gathered_parameters", peak.gathered_parameters, "full parameters of the layers in flight, all-gathered from the other GPUs' shards (ZeRO-3/FSDP)"),
+        ("communication_buckets", peak.communication_buckets, "gradient buckets of the all-reduce (DDP) or reduce-scatter (ZeRO/FSDP) between GPUs"),
         ("allocator_slack", slack, "memory PyTorch's caching allocator has reserved but cannot reuse at the peak"),
         ("cuda_context", context, "the CUDA context, cuBLAS and cuDNN workspaces, outside PyTorch's pool"),
     ];
@@ -177,11 +201,15 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         peak_moment: peak.name,
         components,
         approximate: arch.approximate,
+        gpus: settings.gpus,
+        shard: settings.shard,
+        offload: settings.offload,
+        cpu_bytes: Bytes(extra.cpu_bytes),
     })
 }
 
-/// Training moments; returns (peak moment, first-step allocated peak, allocator slack).
-fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), EstimateError> {
+/// Training moments; returns (peak moment, first-step allocated peak, allocator slack, sharding extras).
+fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
     let arch = run.arch;
     let t = run.tokens;
     let tr = optimizer::trainable(run, res)?;
@@ -278,6 +306,7 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), E
         logits: lg.out,
         ..base
     });
+    let extra = sharding::shard_training(run, res, &tr, &mut moments)?;
     let (peak, _) = pick(&moments)?;
     // First step: no optimizer states before `step()`; the step itself creates them.
     let mut first = 0u64;
@@ -289,11 +318,11 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), E
         first = first.max(m.allocated()?);
     }
     let slack = allocator::training_slack(run, &lg, largest_layer)?;
-    Ok((peak, first, slack))
+    Ok((peak, first, slack, extra))
 }
 
 /// Inference moments: end of the prompt's forward and the last decode step.
-fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), EstimateError> {
+fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
     let p = run.s.seq;
     let n = run.s.new_tokens;
     let t = run.tokens;
@@ -335,9 +364,11 @@ fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64), 
         quantization_buffers: dequant,
         ..base
     };
-    let (peak, alloc) = pick(&[prefill, decode])?;
+    let mut moments = [prefill, decode];
+    let extra = sharding::shard_inference(run, &mut moments)?;
+    let (peak, alloc) = pick(&moments)?;
     let slack = allocator::inference_slack(run)?;
-    Ok((peak, alloc, slack))
+    Ok((peak, alloc, slack, extra))
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ fn weight_and_bias(m: &Module) -> (u64, u64) {
 }
 
 /// How one base module is stored on the GPU for this run, in bytes (all instances).
-fn module_bytes(run: &Run, m: &Module) -> Result<u64, EstimateError> {
+pub(crate) fn module_bytes(run: &Run, m: &Module) -> Result<u64, EstimateError> {
     let n = m.instances;
     let plain = |bpp: u64| -> Result<u64, EstimateError> { mul(mul(m.params.0, n)?, bpp) };
     let linear = matches!(m.kind, ModuleKind::Linear(_));
@@ -178,7 +178,7 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
 
 /// Outer modules (embeddings, final norm, lm_head) are never quantized by bitsandbytes; QLoRA upcasts them to
 /// fp32, inference keeps them in 16-bit unless fp32 is asked for.
-fn module_bytes_outer(run: &Run, m: &Module) -> Result<u64, EstimateError> {
+pub(crate) fn module_bytes_outer(run: &Run, m: &Module) -> Result<u64, EstimateError> {
     let bpp = match (run.mode, run.precision) {
         (Mode::Qlora, _) => 4,
         (Mode::Inference, Precision::Fp32) => 4,
