@@ -22,6 +22,11 @@ struct Row {
     pred_alloc: f64,
     meas_alloc: f64,
     moment: &'static str,
+    /// Predicted slack and measured slack (peak reserved − peak allocated), GB.
+    pred_slack: f64,
+    meas_slack: f64,
+    /// Predicted components at the peak (name, GB), for the debug dump.
+    parts: Vec<(&'static str, f64)>,
 }
 
 impl Row {
@@ -61,6 +66,11 @@ fn rows() -> Vec<Row> {
                 pred_alloc: e.allocated_bytes.gb(),
                 meas_alloc: v["peak_allocated_bytes"].as_u64().unwrap_or(0) as f64 / 1e9,
                 moment: e.peak_moment,
+                pred_slack: (e.reserved_bytes.0 - e.allocated_bytes.0) as f64 / 1e9,
+                meas_slack: (v["peak_reserved_bytes"].as_u64().unwrap_or(0) as f64
+                    - v["peak_allocated_bytes"].as_u64().unwrap_or(0) as f64)
+                    / 1e9,
+                parts: e.components.iter().map(|c| (c.name, c.bytes.gb())).collect(),
             });
         }
     }
@@ -94,12 +104,12 @@ fn total_bytes_within_bounds_on_measured_runs() {
         }
         println!("\n== {file}");
         println!(
-            "{:<44} {:>8} {:>8} {:>7}   {:>8} {:>8} {:>7}  moment",
-            "run", "pred GB", "meas GB", "err %", "alloc p", "alloc m", "err %"
+            "{:<44} {:>8} {:>8} {:>7}   {:>8} {:>8} {:>7}   {:>7} {:>7}  moment",
+            "run", "pred GB", "meas GB", "err %", "alloc p", "alloc m", "err %", "slack p", "slack m"
         );
         for r in &part {
             println!(
-                "{:<44} {:>8.3} {:>8.3} {:>+7.2}   {:>8.3} {:>8.3} {:>+7.2}  {}",
+                "{:<44} {:>8.3} {:>8.3} {:>+7.2}   {:>8.3} {:>8.3} {:>+7.2}   {:>7.3} {:>7.3}  {}",
                 r.name,
                 r.pred_total,
                 r.meas_total,
@@ -107,8 +117,13 @@ fn total_bytes_within_bounds_on_measured_runs() {
                 r.pred_alloc,
                 r.meas_alloc,
                 r.err_alloc(),
+                r.pred_slack,
+                r.meas_slack,
                 r.moment
             );
+            if std::env::var_os("FTMEM_CALIBRATION_PARTS").is_some() {
+                println!("  parts {:?}", r.parts);
+            }
         }
     }
     println!();

@@ -16,12 +16,17 @@
 //! - inference: the largest transient block of the prompt's forward (eager: one score matrix; SDPA: one MLP
 //!   intermediate `tokens × intermediate`), freed per layer while the KV cache grows between them.
 //!
+//! - on top of these, the remnants left in the activation segments ([`ACTIVATION_REMNANT_PERCENT`]), the split
+//!   loss block under gradient checkpointing, the prefill's freed MLP intermediates
+//!   ([`PREFILL_STRANDED_INTERMEDIATES`]), the decode's `torch.cat`-grown KV cache, and the model build's untied
+//!   head; each read off PyTorch memory snapshots of the weak-spot runs (`tests/fixtures/truth/snapshots/`).
+//!
 //! With `expandable_segments:True` the measured slack shrinks by 0–30 % only (`peaks_h200_expandable.jsonl`),
 //! consistent with blocks freed and re-split rather than with segment rounding.
 
 use super::activations::math_sdpa;
 use super::logits::Logits;
-use super::run::{mul, prod, Run};
+use super::run::{add, mul, prod, Run};
 use super::EstimateError;
 use crate::arch::{Ffn, Mixer};
 
@@ -44,22 +49,74 @@ fn largest_scores(run: &Run, q: u64, k: u64) -> Result<u64, EstimateError> {
     Ok(best)
 }
 
-/// Training slack: one fp32 logits block plus, with materialised attention scores, one fp32 score block.
+/// Share of the saved activations' bytes that the allocator holds free inside their segments at the peak:
+/// 7 %. The saved tensors of one step are allocated in forward order into the segments freed by the previous
+/// step's backward, whose blocks were split for other sizes (weight gradients, LoRA intermediates, optimizer
+/// states), so each segment keeps a remnant no later request of the forward fits. Measured, not fitted: the
+/// memory snapshot of `phi-3-mini/lora-r16-all/b2s1024` (torch 2.11, H200) shows 907 MiB free spread over 245
+/// large activation segments (8–64 MiB each in 128 MiB segments) that hold about 12.7 GiB, i.e. 7 %.
+const ACTIVATION_REMNANT_PERCENT: u64 = 7;
+
+/// Fragments left inside the activation segments: [`ACTIVATION_REMNANT_PERCENT`] of `activations`.
+fn activation_remnants(activations: u64) -> u64 {
+    activations / 100 * ACTIVATION_REMNANT_PERCENT
+}
+
+/// Training slack: the stranded loss-path blocks plus the remnants in the activation segments.
+///
+/// - One fp32 logits block (module doc) plus, with materialised attention scores, one fp32 score block.
+/// - With gradient checkpointing the forward allocates almost nothing besides the loss path, so in the next step
+///   `out.logits` (tokens × vocab in the logits dtype) is best-fit into one of the freed fp32 loss blocks and
+///   splits it: the fp32 copy that follows needs another fresh block, and the rest of the split one (the size of
+///   `out.logits`) stays free. The snapshots of `qwen2.5-1.5b/full-bf16{,-sgdm}-gc/b2s2048` show the free space at
+///   the peak inside the three 2374 MiB (= fp32 logits) segments: 2.25 and 3.9 GiB, i.e. 0.95 and 1.6 fp32
+///   blocks, against 1 + ½ here.
+/// - [`activation_remnants`] of the activations alive at the peak.
+///
 /// When the logits are already fp32 (QLoRA's upcast head) and gradient checkpointing is on, there is no
 /// `logits.float()` copy to strand: the four vocabulary-sized blocks of the loss moment are reused exactly from
 /// step to step, and the stranded blocks are the saved tensors of one recomputed layer (`layer_saved`, the
 /// largest layer's, score matrix included) instead of the logits block.
-pub(crate) fn training_slack(run: &Run, lg: &Logits, layer_saved: u64) -> Result<u64, EstimateError> {
+pub(crate) fn training_slack(run: &Run, lg: &Logits, layer_saved: u64, activations: u64) -> Result<u64, EstimateError> {
+    let remnants = activation_remnants(activations);
     if run.ld == 4 && run.s.gc {
-        return Ok(layer_saved);
+        return layer_saved.checked_add(remnants).ok_or(EstimateError::Overflow);
     }
     let seq = run.s.seq;
     let scores = mul(largest_scores(run, seq, seq)?, 4)?;
-    lg.fp32_block.checked_add(scores).ok_or(EstimateError::Overflow)
+    let split = if run.s.gc { lg.out } else { 0 };
+    [scores, split, remnants]
+        .iter()
+        .try_fold(lg.fp32_block, |a, &b| a.checked_add(b))
+        .ok_or(EstimateError::Overflow)
 }
 
-/// Inference slack: the largest transient block of the prompt's forward.
-pub(crate) fn inference_slack(run: &Run) -> Result<u64, EstimateError> {
+/// MLP intermediates (`tokens × intermediate`) left free at the prefill's peak: 2. `LlamaMLP.forward` under
+/// `no_grad` holds three at once (`act_fn(gate_proj(x))`, `up_proj(x)` and their product) and frees two of them
+/// before `down_proj` returns; the next layers' KV-cache blocks are carved out of those freed blocks, so each
+/// layer's MLP finds them split and takes fresh ones. The snapshot of `llama-3.1-8b/infer/b1p16384n64` shows at
+/// the peak 832 MiB free in four 448 MiB (= one intermediate) segments: 1.9 intermediates.
+const PREFILL_STRANDED_INTERMEDIATES: u64 = 2;
+
+/// Inference slack, bytes above the allocated peak (`max(prefill_alloc, decode_alloc)`). The reserved peak is the
+/// largest of:
+/// - the prefill's allocation plus its stranded transients: one score matrix (eager) or
+///   [`PREFILL_STRANDED_INTERMEDIATES`] MLP intermediates (SDPA), whichever is larger;
+/// - the last decode step's allocation plus half the final KV cache (`kv_all`): `DynamicCache.update` grows each
+///   layer's keys and values by `torch.cat`, allocating the `n + 1`-token tensor while the `n`-token one is
+///   alive, so a freed block is always one token too small for the next request of its layer and only
+///   coalescing with a neighbour frees it for reuse; about every other generation of the cache stays reserved;
+/// - the model build: transformers' `from_config` on the GPU (how the measured runs build the model)
+///   materialises a separate `lm_head` weight before tying it to the embedding, so a tied model reserves its
+///   weights plus one `vocab × hidden` block (`llama-3.2-1b/infer/b1p2048n256`: 3.005 GB reserved by the end of
+///   the build against 2.473 GB of weights + 0.525 GB head).
+pub(crate) fn inference_slack(
+    run: &Run,
+    prefill_alloc: u64,
+    decode_alloc: u64,
+    kv_all: u64,
+    weights: u64,
+) -> Result<u64, EstimateError> {
     let p = run.s.seq;
     let scores = mul(largest_scores(run, p, p)?, run.c)?;
     let mut mlp = 0u64;
@@ -76,5 +133,13 @@ pub(crate) fn inference_slack(run: &Run) -> Result<u64, EstimateError> {
         };
         mlp = mlp.max(prod(&[run.tokens, width, run.c])?);
     }
-    Ok(scores.max(mlp))
+    let prefill = add(prefill_alloc, scores.max(mul(mlp, PREFILL_STRANDED_INTERMEDIATES)?))?;
+    let decode = add(decode_alloc, kv_all / 2)?;
+    let build = if run.arch.tie_word_embeddings {
+        add(weights, prod(&[run.arch.vocab_size, run.arch.hidden_size, run.w])?)?
+    } else {
+        0
+    };
+    let reserved = prefill.max(decode).max(build);
+    Ok(reserved - prefill_alloc.max(decode_alloc))
 }

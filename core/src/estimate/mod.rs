@@ -317,7 +317,7 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
         }
         first = first.max(m.allocated()?);
     }
-    let slack = allocator::training_slack(run, &lg, largest_layer)?;
+    let slack = allocator::training_slack(run, &lg, largest_layer, peak.activations)?;
     Ok((peak, first, slack, extra))
 }
 
@@ -367,7 +367,7 @@ fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, s
     let mut moments = [prefill, decode];
     let extra = sharding::shard_inference(run, &mut moments)?;
     let (peak, alloc) = pick(&moments)?;
-    let slack = allocator::inference_slack(run)?;
+    let slack = allocator::inference_slack(run, prefill.allocated()?, decode.allocated()?, kv_all, res.base)?;
     Ok((peak, alloc, slack, extra))
 }
 
