@@ -14,6 +14,7 @@ cd "$FTMEM_ROOT"
 
 ART="$FTMEM_ROOT/test-artifacts"
 mkdir -p "$ART"
+rm -f "$ART"/*.log "$ART"/e2e-*.png "$ART"/e2e-*.html "$ART"/gzip-bytes.txt # this script's own, from an earlier run
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 START=$SECONDS
 PASSED=0
@@ -87,8 +88,10 @@ else
   skip cli "the ftmem binary did not build"
 fi
 
+# WASM_BINDGEN_TEST_TIMEOUT: the runner's default of 20 s can pass while a busy 2-core machine is still loading the
+# debug wasm ("Failed to detect test as having been run"); a test that hangs still fails, after 180 s.
 step wasm cargo env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FTMEM_ROOT/webdriver.json" \
-  cargo test --locked -p ftmem-app --target wasm32-unknown-unknown
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" cargo test --locked -p ftmem-app --target wasm32-unknown-unknown
 
 if step release check trunk build --release --offline; then
   step e2e node env DIST_DIR="$FTMEM_ROOT/dist" node --test --test-concurrency=1 tests/e2e/app.test.mjs

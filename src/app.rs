@@ -10,7 +10,7 @@
 //! | id | what |
 //! | --- | --- |
 //! | `#model-input` | Hub id or Hub URL |
-//! | `#rev-input` | revision (empty = `main`) |
+//! | `#rev-input` | revision (shows `main` by default; empty also means `main`) |
 //! | `#load-button` | loads; Enter in `#model-input`/`#rev-input` does the same |
 //! | `#load-status` | status line (`Loading…`, `Loaded openai/gpt-oss-20b @ main`); `data-state` = `idle|loading|done` |
 //! | `#endpoint-input` | Hub endpoint (settings panel, always visible; stored in localStorage `ftmem.endpoint`) |
@@ -63,7 +63,10 @@ pub fn App() -> impl IntoView {
 
 /// The error box `#error` (nothing when `error` is `None`).
 #[component]
-pub fn ErrorBox(#[prop(into)] error: Signal<Option<AppError>>, #[prop(optional)] id: Option<&'static str>) -> impl IntoView {
+pub fn ErrorBox(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
     let id = id.unwrap_or("error");
     move || {
         error.get().map(|e| {
@@ -92,7 +95,7 @@ fn Page() -> impl IntoView {
     let loaded = RwSignal::new(None::<Loaded>);
     let endpoint = RwSignal::new(load_endpoint());
     let model_text = RwSignal::new(initial.model.clone());
-    let rev_text = RwSignal::new(if initial.rev == "main" { String::new() } else { initial.rev.clone() });
+    let rev_text = RwSignal::new(initial.rev.clone());
 
     // Fetch: one request at a time; the resource re-runs when `request` changes.
     let request = RwSignal::new(None::<LoadRequest>);
@@ -124,7 +127,12 @@ fn Page() -> impl IntoView {
 
     let start_load = move |id: String, rev: String| {
         next_seq.update_value(|n| *n += 1);
-        request.set(Some(LoadRequest { endpoint: endpoint.get_untracked(), id, rev, seq: next_seq.get_value() }));
+        request.set(Some(LoadRequest {
+            endpoint: endpoint.get_untracked(),
+            id,
+            rev,
+            seq: next_seq.get_value(),
+        }));
     };
     let on_load = Callback::new(move |()| {
         let m = match hub::normalize_model_input(&model_text.get_untracked()) {
@@ -132,13 +140,16 @@ fn Page() -> impl IntoView {
             Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
         };
         // A revision in a pasted URL wins over the revision field, and is shown there.
-        let rev_in = m.revision.clone().unwrap_or_else(|| rev_text.get_untracked());
+        let rev_in = m
+            .revision
+            .clone()
+            .unwrap_or_else(|| rev_text.get_untracked());
         let rev = match hub::normalize_revision(&rev_in) {
             Ok(r) => r,
             Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
         };
         model_text.set(m.id.clone());
-        rev_text.set(if rev == "main" { String::new() } else { rev.clone() });
+        rev_text.set(rev.clone());
         settings.update(|s| {
             s.model = m.id.clone();
             s.rev = rev.clone();
@@ -148,6 +159,27 @@ fn Page() -> impl IntoView {
     let on_config = Callback::new(move |(text, source): (String, String)| {
         match Loaded::from_text(&text, &source) {
             Ok(mut l) => {
+                // A fetch still under way must not replace what the user chose.
+                request.set(None);
+                // The link keeps the model id only when the config stands in for a Hub model that could not be
+                // fetched (gated, rate limited, offline); otherwise the link would name another model.
+                let stands_in = load_error.with_untracked(|e| {
+                    e.as_ref().is_some_and(|e| {
+                        matches!(
+                            e.kind,
+                            ErrorKind::Unauthorized
+                                | ErrorKind::RateLimited
+                                | ErrorKind::Offline
+                                | ErrorKind::Http
+                        )
+                    })
+                });
+                if !stands_in {
+                    settings.update(|s| {
+                        s.model.clear();
+                        s.rev = "main".into();
+                    });
+                }
                 l.source = source.to_lowercase();
                 loaded.set(Some(l));
                 load_error.set(None);
@@ -174,8 +206,20 @@ fn Page() -> impl IntoView {
         let q = url_state::build_query(&s, &extras);
         if q != current {
             let path = location.pathname.get_untracked();
-            let target = if q.is_empty() { path } else { format!("{path}?{q}") };
-            navigate(&target, NavigateOptions { replace: true, scroll: false, resolve: false, ..Default::default() });
+            let target = if q.is_empty() {
+                path
+            } else {
+                format!("{path}?{q}")
+            };
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    resolve: false,
+                    ..Default::default()
+                },
+            );
         }
     });
     // The first edit after opening a link clears the link's error message.
@@ -187,13 +231,29 @@ fn Page() -> impl IntoView {
     });
 
     let estimate = Memo::new(move |_| {
-        loaded.with(|l| l.as_ref().map(|l| settings.with(|s| ftmem_core::estimate(&l.arch, s))))
+        loaded.with(|l| {
+            l.as_ref()
+                .map(|l| settings.with(|s| ftmem_core::estimate(&l.arch, s)))
+        })
     });
-    let has_quantization = Signal::derive(move || loaded.with(|l| l.as_ref().is_some_and(|l| l.arch.quantization.is_some())));
+    let has_quantization = Signal::derive(move || {
+        loaded.with(|l| l.as_ref().is_some_and(|l| l.arch.quantization.is_some()))
+    });
     let total_params = Signal::derive(move || loaded.with(|l| l.as_ref().map(|l| l.counts.total)));
-    let offer_paste = Signal::derive(move || load_error.with(|e| e.as_ref().is_some_and(|e| e.kind == ErrorKind::Unauthorized)));
+    let offer_paste = Signal::derive(move || {
+        load_error.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.kind == ErrorKind::Unauthorized)
+        })
+    });
     let shown_error = Signal::derive(move || load_error.get().or_else(|| query_error.get()));
-    let second_error = Signal::derive(move || if load_error.with(|e| e.is_some()) { query_error.get() } else { None });
+    let second_error = Signal::derive(move || {
+        if load_error.with(|e| e.is_some()) {
+            query_error.get()
+        } else {
+            None
+        }
+    });
 
     let (pending, set_pending) = signal(false);
     let status = move || {
@@ -211,7 +271,7 @@ fn Page() -> impl IntoView {
             <p class="tagline">"GPU memory for fine-tuning and serving LLMs, from the model's config.json"</p>
         </header>
         <main class="layout">
-            <div class="col-wide">
+            <div class="col-input">
                 <ModelSource model_text rev_text on_load on_config on_error offer_paste />
                 <Transition fallback=|| () set_pending>
                     {move || fetched.get().map(|_| ())}
@@ -223,12 +283,12 @@ fn Page() -> impl IntoView {
                 <ErrorBox error=shown_error />
                 <ErrorBox error=second_error id="query-error" />
                 <Controls settings has_quantization />
-                <div class="pair">
-                    <Breakdown estimate />
-                    <RuleOfThumb total=total_params />
-                </div>
             </div>
-            <div class="col-side">
+            <div class="col-result">
+                <Breakdown estimate />
+                <RuleOfThumb total=total_params />
+            </div>
+            <div class="col-more">
                 <ArchPanel loaded />
                 <SettingsPanel endpoint />
             </div>

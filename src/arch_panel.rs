@@ -24,9 +24,14 @@ impl Loaded {
     /// Errors: the core's [`ftmem_core::ConfigError`] as an [`crate::error::AppError`] (not JSON, or naming the
     /// field that is missing or unusable).
     pub fn from_text(text: &str, source: &str) -> Result<Loaded, crate::error::AppError> {
-        let arch = ftmem_core::parse_config(text).map_err(|e| crate::error::AppError::from_config(&e, source))?;
+        let arch = ftmem_core::parse_config(text)
+            .map_err(|e| crate::error::AppError::from_config(&e, source))?;
         let counts = ftmem_core::params::count(&arch);
-        Ok(Loaded { arch, counts, source: source.to_string() })
+        Ok(Loaded {
+            arch,
+            counts,
+            source: source.to_string(),
+        })
     }
 }
 
@@ -77,12 +82,19 @@ fn arch_view(l: &Loaded) -> impl IntoView {
         Some(k) => format!("{n} total, {k} per token"),
         None => format!("{n} total"),
     });
-    let context = a.max_position_embeddings.map(|n| n.to_string()).unwrap_or_else(|| "not given".into());
+    let context = a
+        .max_position_embeddings
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "not given".into());
     let dtype = a.dtype.clone().unwrap_or_else(|| "not given".into());
     let quant = a.quantization.as_ref().map(quantization_label);
     let sliding = a.sliding_window;
     let active_text = if moe {
-        format!("{} per token ({})", thousands(c.active.0), short_count(c.active.0))
+        format!(
+            "{} per token ({})",
+            thousands(c.active.0),
+            short_count(c.active.0)
+        )
     } else {
         format!("{} (dense: every parameter)", thousands(c.active.0))
     };
@@ -136,6 +148,7 @@ fn arch_view(l: &Loaded) -> impl IntoView {
             <span class="label">"Active: "</span>
             <span id="params-active" data-params=c.active.0.to_string()>{active_text}</span>
         </p>
+        <div class="table-scroll">
         <table class="components">
             <caption class="sr-only">"Parameters by component"</caption>
             <thead>
@@ -147,5 +160,6 @@ fn arch_view(l: &Loaded) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
     }
 }

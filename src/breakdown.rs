@@ -9,7 +9,9 @@ use leptos::prelude::*;
 ///
 /// Ids: `#total-bytes` (text: number and unit; `data-bytes`: the raw byte count), `#estimate-error`.
 #[component]
-pub fn Breakdown(#[prop(into)] estimate: Signal<Option<Result<Estimate, EstimateError>>>) -> impl IntoView {
+pub fn Breakdown(
+    #[prop(into)] estimate: Signal<Option<Result<Estimate, EstimateError>>>,
+) -> impl IntoView {
     view! {
         <section class="card breakdown" aria-labelledby="breakdown-h">
             <h2 id="breakdown-h">"Detailed estimate"</h2>
@@ -31,13 +33,19 @@ fn estimate_view(est: &Estimate) -> impl IntoView {
         .components
         .iter()
         .map(|item| {
-            let share = if total.0 > 0 { item.bytes.0 as f64 / total.0 as f64 * 100.0 } else { 0.0 };
+            let share = if total.0 > 0 {
+                item.bytes.0 as f64 / total.0 as f64 * 100.0
+            } else {
+                0.0
+            };
             view! {
                 <tr data-item=item.name data-bytes=item.bytes.0.to_string()>
-                    <th scope="row">{item_label(item.name)}</th>
+                    <th scope="row">
+                        {item_label(item.name)}
+                        <span class="explain">{item.explanation}</span>
+                    </th>
                     <td class="num">{gb(item.bytes)}</td>
                     <td class="num muted">{format!("{share:.0} %")}</td>
-                    <td class="explain">{item.explanation}</td>
                 </tr>
             }
         })
@@ -48,8 +56,11 @@ fn estimate_view(est: &Estimate) -> impl IntoView {
             <strong id="total-bytes" data-bytes=total.0.to_string()>{gb_gib(total)}</strong>
             {est.approximate.then(|| view! { <span class="badge approx">"approximate"</span> })}
         </p>
-        <p class="muted small" id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>
-            "of which PyTorch allocated at the peak: "{gb(est.allocated_bytes)}
+        <p class="muted small">
+            "Peak at: "<span id="peak-moment">{est.peak_moment}</span>". PyTorch allocated "
+            <span id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>{gb(est.allocated_bytes)}</span>
+            ", reserved "
+            <span id="reserved-bytes" data-bytes=est.reserved_bytes.0.to_string()>{gb(est.reserved_bytes)}</span>"."
         </p>
         <div class="table-scroll">
             <table class="items">
@@ -59,7 +70,6 @@ fn estimate_view(est: &Estimate) -> impl IntoView {
                         <th scope="col">"Component"</th>
                         <th scope="col" class="num">"Memory"</th>
                         <th scope="col" class="num">"Share"</th>
-                        <th scope="col">"What it is"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -67,7 +77,6 @@ fn estimate_view(est: &Estimate) -> impl IntoView {
                     <tr>
                         <th scope="row">"Total"</th>
                         <td class="num">{gb(total)}</td>
-                        <td></td>
                         <td></td>
                     </tr>
                 </tfoot>

@@ -103,17 +103,27 @@ fn NumberField(
 /// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
 /// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`.
 #[component]
-pub fn Controls(settings: RwSignal<Settings>, #[prop(into)] has_quantization: Signal<bool>) -> impl IntoView {
+pub fn Controls(
+    settings: RwSignal<Settings>,
+    #[prop(into)] has_quantization: Signal<bool>,
+) -> impl IntoView {
     let mode = Memo::new(move |_| settings.with(|s| s.mode));
-    let precision = Memo::new(move |_| settings.with(|s| s.effective_precision(has_quantization.get())));
+    let precision =
+        Memo::new(move |_| settings.with(|s| s.effective_precision(has_quantization.get())));
     let trains = move || mode.get().trains();
     let adapters = move || mode.get().has_adapters();
 
     let on_precision = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
-        let Some(p) = Precision::parse(&v) else { return };
+        let Some(p) = Precision::parse(&v) else {
+            return;
+        };
         // Choosing the mode's default stores no explicit precision, so that the link stays short.
-        let default = settings.with_untracked(|s| Settings { precision: None, ..s.clone() })
+        let default = settings
+            .with_untracked(|s| Settings {
+                precision: None,
+                ..s.clone()
+            })
             .effective_precision(has_quantization.get_untracked());
         if p == default {
             settings.update(|s| s.precision = None);
@@ -123,7 +133,8 @@ pub fn Controls(settings: RwSignal<Settings>, #[prop(into)] has_quantization: Si
     };
 
     // Targets: a preset, or a custom comma list typed in `#targets-custom`.
-    let custom = RwSignal::new(settings.with_untracked(|s| matches!(s.targets, Targets::Modules(_))));
+    let custom =
+        RwSignal::new(settings.with_untracked(|s| matches!(s.targets, Targets::Modules(_))));
     let custom_text = RwSignal::new(settings.with_untracked(|s| match &s.targets {
         Targets::Modules(m) => m.join(","),
         _ => "q_proj,k_proj,v_proj,o_proj".to_string(),

@@ -55,7 +55,10 @@ pub struct AppError {
 impl AppError {
     /// Build an error.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        AppError { kind, message: message.into() }
+        AppError {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// A `config.json` that could not be used; `source` says where it came from (a URL, "the pasted text").
@@ -63,7 +66,9 @@ impl AppError {
     /// (which names the field).
     pub fn from_config(e: &ConfigError, source: &str) -> Self {
         match e {
-            ConfigError::NotJson(_) => AppError::new(ErrorKind::NotJson, format!("{source} is not JSON ({e}).")),
+            ConfigError::NotJson(_) => {
+                AppError::new(ErrorKind::NotJson, format!("{source} is not JSON ({e})."))
+            }
             _ => AppError::new(ErrorKind::Config, format!("{source} cannot be used: {e}.")),
         }
     }
@@ -73,7 +78,10 @@ impl AppError {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         AppError::new(
             ErrorKind::Query,
-            format!("The link has unusable settings, replaced by their defaults — {}.", list.join("; ")),
+            format!(
+                "The link has unusable settings, replaced by their defaults — {}.",
+                list.join("; ")
+            ),
         )
     }
 }

@@ -18,14 +18,20 @@ pub struct ModelRef {
 }
 
 /// Hosts recognised in a URL typed without `https://`.
-const KNOWN_HOSTS: [&str; 4] = ["huggingface.co", "www.huggingface.co", "hf.co", "hf-mirror.com"];
+const KNOWN_HOSTS: [&str; 4] = [
+    "huggingface.co",
+    "www.huggingface.co",
+    "hf.co",
+    "hf-mirror.com",
+];
 
 fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 96
         && s != "."
         && s != ".."
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Decode `%XX` escapes of one URL path segment (invalid escapes are kept).
@@ -49,7 +55,10 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
         return Err("Type a Hub model id such as openai/gpt-oss-20b, or a Hub URL.".into());
     }
     let s = s.split(['?', '#']).next().unwrap_or("");
-    let (is_url, rest) = if let Some(r) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) {
+    let (is_url, rest) = if let Some(r) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    {
         (true, r)
     } else {
         // Without a scheme: `huggingface.co/owner/name`, `hf.co/...`, `hf-mirror.com/...`.
@@ -63,8 +72,12 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
         }
         parts.remove(0); // host
         match parts.first().copied() {
-            Some("datasets") => return Err("That is a dataset URL; ftmem needs a model repository.".into()),
-            Some("spaces") => return Err("That is a Space URL; ftmem needs a model repository.".into()),
+            Some("datasets") => {
+                return Err("That is a dataset URL; ftmem needs a model repository.".into())
+            }
+            Some("spaces") => {
+                return Err("That is a Space URL; ftmem needs a model repository.".into())
+            }
             Some("models") => {
                 parts.remove(0);
             }
@@ -75,12 +88,19 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
     let (id_parts, revision): (Vec<&str>, Option<String>) =
         match parts.iter().position(|p| MARKERS.contains(p)) {
             Some(i) if i >= 1 => {
-                let rev = parts.get(i + 1).map(|r| decode_segment(r)).filter(|r| !r.trim().is_empty());
+                let rev = parts
+                    .get(i + 1)
+                    .map(|r| decode_segment(r))
+                    .filter(|r| !r.trim().is_empty());
                 (parts[..i].to_vec(), rev)
             }
             _ => (parts.clone(), None),
         };
-    let id_parts: Vec<&str> = if is_url && id_parts.len() > 2 { id_parts[..2].to_vec() } else { id_parts };
+    let id_parts: Vec<&str> = if is_url && id_parts.len() > 2 {
+        id_parts[..2].to_vec()
+    } else {
+        id_parts
+    };
     match id_parts.len() {
         1 | 2 => {}
         0 => return Err("No model id found in the input.".into()),
@@ -97,7 +117,10 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
             shorten(bad, 60)
         ));
     }
-    Ok(ModelRef { id: id_parts.join("/"), revision })
+    Ok(ModelRef {
+        id: id_parts.join("/"),
+        revision,
+    })
 }
 
 fn shorten(s: &str, n: usize) -> String {
@@ -125,7 +148,9 @@ pub fn normalize_revision(rev: &str) -> Result<String, String> {
 /// Errors: a message saying the endpoint must start with `https://` (or `http://`).
 pub fn normalize_endpoint(e: &str) -> Result<String, String> {
     let e = e.trim().trim_end_matches('/');
-    let rest = e.strip_prefix("https://").or_else(|| e.strip_prefix("http://"));
+    let rest = e
+        .strip_prefix("https://")
+        .or_else(|| e.strip_prefix("http://"));
     match rest {
         Some(r) if !r.is_empty() && !r.contains(char::is_whitespace) => Ok(e.to_string()),
         _ => Err("The endpoint must be a URL starting with https:// (or http://), e.g. https://huggingface.co.".into()),
@@ -147,7 +172,12 @@ pub fn encode_revision(rev: &str) -> String {
 
 /// `{endpoint}/{id}/resolve/{revision}/config.json`, the endpoint without a trailing `/`.
 pub fn config_url(endpoint: &str, id: &str, revision: &str) -> String {
-    format!("{}/{}/resolve/{}/config.json", endpoint.trim_end_matches('/'), id, encode_revision(revision))
+    format!(
+        "{}/{}/resolve/{}/config.json",
+        endpoint.trim_end_matches('/'),
+        id,
+        encode_revision(revision)
+    )
 }
 
 /// The error for a non-success HTTP status of a `config.json` GET, or `None` for 2xx.
@@ -200,11 +230,17 @@ pub fn network_error(endpoint: &str) -> AppError {
 /// [`ErrorKind::Offline`] error when the body cannot be read.
 pub async fn fetch_config(endpoint: &str, id: &str, revision: &str) -> Result<String, AppError> {
     let url = config_url(endpoint, id, revision);
-    let resp = gloo_net::http::Request::get(&url).send().await.map_err(|_| network_error(endpoint))?;
+    let resp = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|_| network_error(endpoint))?;
     if let Some(e) = status_error(resp.status(), id, revision) {
         return Err(e);
     }
     resp.text().await.map_err(|_| {
-        AppError::new(ErrorKind::Offline, format!("The connection dropped while reading {url}. Load again."))
+        AppError::new(
+            ErrorKind::Offline,
+            format!("The connection dropped while reading {url}. Load again."),
+        )
     })
 }

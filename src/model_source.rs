@@ -24,15 +24,29 @@ pub fn ModelSource(
 ) -> impl IntoView {
     let paste_text = RwSignal::new(String::new());
     let on_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
         let name = file.name();
         // Allow choosing the same file again later.
         input.set_value("");
         spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
+            match wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+            {
                 Some(text) => on_config.run((text, format!("The file {name}"))),
-                None => on_error.run(AppError::new(ErrorKind::Input, format!("Could not read the file {name}."))),
+                None => on_error.run(AppError::new(
+                    ErrorKind::Input,
+                    format!("Could not read the file {name}."),
+                )),
             }
         });
     };

@@ -7,7 +7,19 @@ use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
 pub const SETTINGS_KEYS: [&str; 14] = [
-    "model", "rev", "mode", "precision", "dq", "batch", "seq", "new", "rank", "targets", "dropout", "gc", "optim",
+    "model",
+    "rev",
+    "mode",
+    "precision",
+    "dq",
+    "batch",
+    "seq",
+    "new",
+    "rank",
+    "targets",
+    "dropout",
+    "gc",
+    "optim",
     "attn",
 ];
 
@@ -31,7 +43,11 @@ pub fn split_query(q: &str) -> Vec<(String, String)> {
 /// Settings from a link's pairs, never failing: a key whose value is unusable falls back to its default and its
 /// [`QueryError`] is returned (at most one per key, in the order found).
 pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec<QueryError>) {
-    let mut kept: Vec<(String, String)> = pairs.iter().filter(|(k, _)| is_settings_key(k)).cloned().collect();
+    let mut kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| is_settings_key(k))
+        .cloned()
+        .collect();
     let mut errors: Vec<QueryError> = Vec::new();
     // Each round drops every pair of the offending key, so this ends after at most SETTINGS_KEYS.len() rounds.
     for _ in 0..=SETTINGS_KEYS.len() {
@@ -48,7 +64,11 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
 
 /// The pairs of `pairs` whose keys are not settings keys (kept in links untouched).
 pub fn extra_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
-    pairs.iter().filter(|(k, _)| !is_settings_key(k)).cloned().collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| !is_settings_key(k))
+        .cloned()
+        .collect()
 }
 
 /// The query string (without `?`) for `settings` followed by the `extras`: `Settings::to_query` verbatim, then
@@ -101,7 +121,10 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "optim" => settings.optim = parsed.optim,
         "attn" => settings.attn = parsed.attn,
         other => {
-            return Err(QueryError { key: other.to_string(), message: "not a setting".into() });
+            return Err(QueryError {
+                key: other.to_string(),
+                message: "not a setting".into(),
+            });
         }
     }
     Ok(())

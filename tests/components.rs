@@ -6,9 +6,8 @@ use ftmem_app::arch_panel::{ArchPanel, Loaded};
 use ftmem_app::breakdown::Breakdown;
 use ftmem_app::controls::Controls;
 use ftmem_app::error::{AppError, ErrorKind};
-use ftmem_core::estimate::Item;
 use ftmem_core::settings::Mode;
-use ftmem_core::{Bytes, Estimate, EstimateError, Settings};
+use ftmem_core::{Estimate, EstimateError, Settings};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -28,36 +27,49 @@ async fn tick() {
 }
 
 fn document() -> web_sys::Document {
-    web_sys::window().expect("window").document().expect("document")
+    web_sys::window()
+        .expect("window")
+        .document()
+        .expect("document")
 }
 
-/// A fresh container in the body, emptied of earlier tests' content.
+/// A fresh container in the body; earlier tests' containers are removed (the runner's own output stays).
 fn container() -> web_sys::HtmlElement {
     let doc = document();
     let body = doc.body().expect("body");
-    body.set_inner_html("");
+    let old = doc.get_elements_by_class_name("ftmem-test-root");
+    while let Some(e) = old.item(0) {
+        e.remove();
+    }
     let div = doc.create_element("div").expect("div");
+    div.set_class_name("ftmem-test-root");
     body.append_child(&div).expect("append");
     div.unchecked_into()
 }
 
 fn text_of(id: &str) -> Option<String> {
-    document().get_element_by_id(id).and_then(|e| e.text_content())
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.text_content())
 }
 
 fn attr_of(id: &str, name: &str) -> Option<String> {
-    document().get_element_by_id(id).and_then(|e| e.get_attribute(name))
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.get_attribute(name))
 }
 
 fn set_input(id: &str, value: &str) {
-    let el: web_sys::HtmlInputElement = document().get_element_by_id(id).expect(id).unchecked_into();
+    let el: web_sys::HtmlInputElement =
+        document().get_element_by_id(id).expect(id).unchecked_into();
     el.set_value(value);
     let ev = web_sys::Event::new("input").expect("event");
     el.dispatch_event(&ev).expect("dispatch");
 }
 
 fn set_select(id: &str, value: &str) {
-    let el: web_sys::HtmlSelectElement = document().get_element_by_id(id).expect(id).unchecked_into();
+    let el: web_sys::HtmlSelectElement =
+        document().get_element_by_id(id).expect(id).unchecked_into();
     el.set_value(value);
     let ev = web_sys::Event::new("change").expect("event");
     el.dispatch_event(&ev).expect("dispatch");
@@ -71,55 +83,81 @@ async fn arch_panel_shows_the_loaded_model() {
     assert!(text_of("arch-empty").is_some());
     assert!(text_of("arch-hidden-size").is_none());
 
-    match Loaded::from_text(GPT_OSS_20B, "test") {
-        Ok(l) => {
-            loaded.set(Some(l));
-            tick().await;
-            assert_eq!(text_of("arch-model-type").as_deref(), Some("gpt_oss"));
-            assert_eq!(text_of("arch-hidden-size").as_deref(), Some("2880"));
-            assert_eq!(text_of("arch-layers").as_deref(), Some("24"));
-            assert_eq!(text_of("arch-heads").as_deref(), Some("64"));
-            assert_eq!(text_of("arch-vocab").as_deref(), Some("201088"));
-            assert_eq!(text_of("arch-context").as_deref(), Some("131072"));
-            assert!(text_of("arch-experts").is_some(), "gpt-oss is MoE");
-            let total = text_of("params-total").unwrap_or_default();
-            let raw: u64 = attr_of("params-total", "data-params").and_then(|s| s.parse().ok()).unwrap_or(0);
-            assert!(raw > 0);
-            assert!(total.contains(&ftmem_app::format::thousands(raw)), "{total}");
-            assert!(text_of("arch-empty").is_none());
-        }
-        // The core's family builders may still be in progress: then the error names what is missing.
-        Err(e) => assert!(!e.message.is_empty()),
-    }
+    let l = Loaded::from_text(GPT_OSS_20B, "test").expect("gpt-oss-20b config parses");
+    loaded.set(Some(l));
+    tick().await;
+    assert_eq!(text_of("arch-model-type").as_deref(), Some("gpt_oss"));
+    assert_eq!(text_of("arch-hidden-size").as_deref(), Some("2880"));
+    assert_eq!(text_of("arch-layers").as_deref(), Some("24"));
+    assert_eq!(text_of("arch-heads").as_deref(), Some("64"));
+    assert_eq!(text_of("arch-kv-heads").as_deref(), Some("8"));
+    assert_eq!(text_of("arch-vocab").as_deref(), Some("201088"));
+    assert_eq!(text_of("arch-context").as_deref(), Some("131072"));
+    assert_eq!(text_of("arch-tied").as_deref(), Some("no"));
+    assert_eq!(
+        text_of("arch-experts").as_deref(),
+        Some("32 total, 4 per token")
+    );
+    assert_eq!(
+        attr_of("params-total", "data-params").as_deref(),
+        Some("20914757184")
+    );
+    let total = text_of("params-total").unwrap_or_default();
+    assert!(
+        total.contains("20,914,757,184") && total.contains("20.9 B"),
+        "{total}"
+    );
+    assert!(text_of("arch-empty").is_none());
+
+    // A config that is not JSON is refused with a message, never a panic.
+    let err = Loaded::from_text("<html>", "The pasted config.json").expect_err("not JSON");
+    assert_eq!(err.kind, ErrorKind::NotJson);
     drop(handle);
 }
 
 #[wasm_bindgen_test]
 async fn breakdown_follows_the_estimate_signal() {
-    let est = |bytes: u64| Estimate {
-        total_bytes: Bytes(bytes),
-        allocated_bytes: Bytes(bytes),
-        components: vec![Item { name: "weights", bytes: Bytes(bytes), explanation: "model weights" }],
-        approximate: false,
+    let arch = ftmem_core::parse_config(GPT_OSS_20B).expect("gpt-oss-20b config parses");
+    let full = |batch: u64| Settings {
+        mode: Mode::Full,
+        batch,
+        ..Settings::default()
     };
     let estimate = RwSignal::new(None::<Result<Estimate, EstimateError>>);
     let handle = leptos::mount::mount_to(container(), move || view! { <Breakdown estimate /> });
     tick().await;
     assert!(text_of("total-bytes").is_none());
 
-    estimate.set(Some(Ok(est(13_420_000_000))));
+    let one = ftmem_core::estimate(&arch, &full(1)).expect("estimate");
+    estimate.set(Some(Ok(one.clone())));
     tick().await;
-    assert_eq!(attr_of("total-bytes", "data-bytes").as_deref(), Some("13420000000"));
-    assert!(text_of("total-bytes").unwrap_or_default().contains("13.42 GB"));
+    let shown = one.total_bytes.0.to_string();
+    assert_eq!(attr_of("total-bytes", "data-bytes"), Some(shown));
+    let gb = format!("{:.2} GB", one.total_bytes.gb());
+    assert!(text_of("total-bytes").unwrap_or_default().contains(&gb));
+    // One row per component of the core's breakdown.
+    let rows = document()
+        .query_selector_all("tr[data-item]")
+        .expect("rows")
+        .length() as usize;
+    assert_eq!(rows, one.components.len());
 
-    estimate.set(Some(Ok(est(2_000_000_000))));
+    let four = ftmem_core::estimate(&arch, &full(4)).expect("estimate");
+    estimate.set(Some(Ok(four.clone())));
     tick().await;
-    assert_eq!(attr_of("total-bytes", "data-bytes").as_deref(), Some("2000000000"));
+    assert_eq!(
+        attr_of("total-bytes", "data-bytes"),
+        Some(four.total_bytes.0.to_string())
+    );
 
-    estimate.set(Some(Err(EstimateError::Invalid("LoRA targets match no module".into()))));
+    estimate.set(Some(Err(EstimateError::Invalid(
+        "LoRA targets match no module".into(),
+    ))));
     tick().await;
     assert!(text_of("total-bytes").is_none());
-    assert!(text_of("estimate-error").unwrap_or_default().contains("match no module"));
+    assert!(text_of("estimate-error")
+        .unwrap_or_default()
+        .contains("match no module"));
     drop(handle);
 }
 
@@ -127,7 +165,10 @@ async fn breakdown_follows_the_estimate_signal() {
 async fn controls_write_settings_and_show_what_applies() {
     let settings = RwSignal::new(Settings::default());
     let has_quantization = Signal::derive(|| false);
-    let handle = leptos::mount::mount_to(container(), move || view! { <Controls settings has_quantization /> });
+    let handle = leptos::mount::mount_to(
+        container(),
+        move || view! { <Controls settings has_quantization /> },
+    );
     tick().await;
     // QLoRA (default): LoRA fields and double quantization, no generated tokens.
     assert!(text_of("rank").is_some() && text_of("dq").is_some());
@@ -141,7 +182,9 @@ async fn controls_write_settings_and_show_what_applies() {
     set_input("batch", "0");
     tick().await;
     assert_eq!(settings.get_untracked().batch, 4);
-    assert!(text_of("batch-error").unwrap_or_default().contains("at least 1"));
+    assert!(text_of("batch-error")
+        .unwrap_or_default()
+        .contains("at least 1"));
 
     set_select("mode", "inference");
     tick().await;
@@ -151,17 +194,28 @@ async fn controls_write_settings_and_show_what_applies() {
     assert!(document().get_element_by_id("gc").is_none());
 
     // The precision list is the mode's.
-    let options: web_sys::HtmlSelectElement =
-        document().get_element_by_id("precision").expect("precision").unchecked_into();
-    assert_eq!(options.length() as usize, Mode::Inference.precisions().len());
+    let options: web_sys::HtmlSelectElement = document()
+        .get_element_by_id("precision")
+        .expect("precision")
+        .unchecked_into();
+    assert_eq!(
+        options.length() as usize,
+        Mode::Inference.precisions().len()
+    );
     set_select("precision", "int4");
     tick().await;
-    assert_eq!(settings.get_untracked().precision.map(|p| p.as_str()), Some("int4"));
+    assert_eq!(
+        settings.get_untracked().precision.map(|p| p.as_str()),
+        Some("int4")
+    );
 
     // A setting changed elsewhere (e.g. a link) shows in the control.
     settings.update(|s| s.seq = 4096);
     tick().await;
-    let seq: web_sys::HtmlInputElement = document().get_element_by_id("seq").expect("seq").unchecked_into();
+    let seq: web_sys::HtmlInputElement = document()
+        .get_element_by_id("seq")
+        .expect("seq")
+        .unchecked_into();
     assert_eq!(seq.value(), "4096");
     drop(handle);
 }
@@ -190,7 +244,11 @@ async fn app_reads_and_writes_the_query_string() {
     let history = window.history().expect("history");
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
     history
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?mode=full&batch=zero&seq=512&lang=ko")))
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}?mode=full&batch=zero&seq=512&lang=ko")),
+        )
         .expect("replaceState");
     let length_before = history.length().unwrap_or(0);
 
@@ -198,14 +256,30 @@ async fn app_reads_and_writes_the_query_string() {
     tick().await;
     assert_eq!(attr_of("error", "data-kind").as_deref(), Some("query"));
     assert!(text_of("error").unwrap_or_default().contains("batch"));
-    let mode: web_sys::HtmlSelectElement = document().get_element_by_id("mode").expect("mode").unchecked_into();
+    let mode: web_sys::HtmlSelectElement = document()
+        .get_element_by_id("mode")
+        .expect("mode")
+        .unchecked_into();
     assert_eq!(mode.value(), "full");
-    assert_eq!(window.location().search().unwrap_or_default(), "?mode=full&seq=512&lang=ko");
+    assert_eq!(
+        window.location().search().unwrap_or_default(),
+        "?mode=full&seq=512&lang=ko"
+    );
 
     set_input("batch", "3");
     tick().await;
-    assert_eq!(window.location().search().unwrap_or_default(), "?mode=full&batch=3&seq=512&lang=ko");
-    assert_eq!(history.length().unwrap_or(0), length_before, "edits replace the history entry");
-    assert!(text_of("error").is_none(), "the first edit clears the link's message");
+    assert_eq!(
+        window.location().search().unwrap_or_default(),
+        "?mode=full&batch=3&seq=512&lang=ko"
+    );
+    assert_eq!(
+        history.length().unwrap_or(0),
+        length_before,
+        "edits replace the history entry"
+    );
+    assert!(
+        text_of("error").is_none(),
+        "the first edit clears the link's message"
+    );
     drop(handle);
 }

@@ -1,7 +1,9 @@
 //! Settings ↔ query string: lenient reading of links, UI-only keys kept, controls validated like links.
 #![cfg(target_arch = "wasm32")]
 
-use ftmem_app::url_state::{apply_key, build_query, extra_pairs, settings_from_pairs_lenient, split_query};
+use ftmem_app::url_state::{
+    apply_key, build_query, extra_pairs, settings_from_pairs_lenient, split_query,
+};
 use ftmem_core::settings::{Mode, Precision};
 use ftmem_core::Settings;
 use wasm_bindgen_test::*;
@@ -30,7 +32,10 @@ fn a_bad_value_falls_back_for_that_key_only() {
     assert_eq!(s.seq, 512);
     assert_eq!(s.batch, Settings::default().batch);
     assert_eq!(s.optim, Settings::default().optim);
-    assert_eq!(build_query(&s, &extra_pairs(&pairs)), "mode=full&seq=512&lang=en");
+    assert_eq!(
+        build_query(&s, &extra_pairs(&pairs)),
+        "mode=full&seq=512&lang=en"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -279,6 +279,10 @@ pub struct Architecture {
     pub final_logit_softcapping: bool,
     /// Whether transformers defaults to eager attention for this architecture (gemma2, gpt_oss).
     pub prefers_eager_attention: bool,
+    /// Dropout probability applied in training to each attention output and each MLP output before they join
+    /// the residual stream (`resid_pdrop` in phi, phi3, gpt2; `residual_dropout` in starcoder2; 0 when absent).
+    /// Each such dropout saves a 1-byte bool mask per element for backward (`torch.native_dropout`).
+    pub residual_dropout: f64,
     /// Modules outside the decoder layers: embeddings, final norm, lm_head (if untied).
     pub outer_modules: Vec<Module>,
     /// The decoder layers, in order.

@@ -259,6 +259,7 @@ describe('ftmem release build in Chromium', () => {
 
   e2e('changing the micro-batch size changes #total-bytes at once and the URL', async () => {
     const before = await totalBytes();
+    const historyBefore = await page.evaluate(() => history.length);
     const batch = page.locator('#batch').first();
     const tag = await batch.evaluate((el) => el.tagName);
     let next;
@@ -276,6 +277,7 @@ describe('ftmem release build in Chromium', () => {
     });
     assert.ok(after > before, `a larger micro-batch needs more memory: ${before} -> ${after} bytes`);
     await until(`the URL has batch=${next}`, async () => new URL(page.url()).searchParams.get('batch') === next);
+    assert.equal(await page.evaluate(() => history.length), historyBefore, 'editing replaces the history entry');
     lastGood = { url: page.url(), view: await readView(), bytes: after, controls: await readControls() };
   });
 
@@ -304,6 +306,19 @@ describe('ftmem release build in Chromium', () => {
       page = main;
       await tab.close();
     }
+  });
+
+  e2e('the hub endpoint is never taken from a link', async () => {
+    assert.ok(lastGood, 'a model was loaded');
+    const u = new URL(lastGood.url);
+    u.searchParams.set('endpoint', 'http://127.0.0.1:9/');
+    const n = hubRequests(hubPath(GPT_OSS));
+    await page.goto(u.href);
+    await until('the model is fetched from the stored endpoint', async () => hubRequests(hubPath(GPT_OSS)) > n);
+    await until('gpt_oss shown', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    assert.ok((await page.evaluate(() => localStorage.getItem('ftmem.endpoint')))?.includes(servers.hubUrl));
+    await page.goto(lastGood.url);
+    await until('gpt_oss shown', async () => (await text('#arch-model-type')).includes('gpt_oss'));
   });
 
   e2e('a missing repo (404) shows the not-found message; Enter loads; the last result stays', async () => {

@@ -204,7 +204,8 @@ pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, Est
     match layer.ffn {
         Ffn::Dense { intermediate: i, gated } => {
             t = add(t, consumers(run, h, r, mlp_in(Component::Mlp), false)?)?;
-            t = add(t, mul(mul(c, i)?, if gated { 3 } else { 1 })?)?;
+            let saved = add(if gated { 3 } else { 1 }, activation_extra_saved(&run.arch.hidden_act))?;
+            t = add(t, mul(mul(c, i)?, saved)?)?;
             t = add(t, consumers(run, i, c, mlp_out(Component::Mlp), false)?)?;
         }
         Ffn::Moe {
@@ -229,7 +230,29 @@ pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, Est
         }
         Ffn::None => {}
     }
+    // Residual dropout (phi, phi3, gpt2, starcoder2) on the attention and the MLP output: one bool mask each.
+    if run.arch.residual_dropout > 0.0 {
+        t = add(t, mul(2, h)?)?;
+    }
     Ok(t)
+}
+
+/// Tensors of the MLP's intermediate width that the activation function saves for backward *besides* its input,
+/// for activations that transformers writes as a chain of elementwise torch ops instead of one fused kernel
+/// (transformers `activations.py`; each op saves what `derivatives.yaml` says it needs):
+/// - `gelu_new` (`NewGELUActivation`, phi, gpt2): `0.5 * x * (1 + tanh(√(2/π) · (x + 0.044715 · x³)))` saves
+///   the tanh output, `0.5 · x` and `1 + tanh(..)` (the final product saves both operands): 3;
+/// - `gelu_fast`: `0.5 * x * (1 + tanh(x · 0.79788 · (1 + 0.044715 · x · x)))`: the two products save 4 operands,
+///   tanh its output and the final product `1 + tanh(..)`: 6;
+/// - `quick_gelu`: `x * sigmoid(1.702 · x)`: the sigmoid output: 1;
+/// - fused kernels (`silu`, `gelu`, `gelu_pytorch_tanh`, `relu`, ...): 0.
+pub(crate) fn activation_extra_saved(hidden_act: &str) -> u64 {
+    match hidden_act {
+        "gelu_new" => 3,
+        "gelu_fast" => 6,
+        "quick_gelu" => 1,
+        _ => 0,
+    }
 }
 
 /// Extra bytes per token that one layer's backward holds on top of its saved tensors (gradients of its

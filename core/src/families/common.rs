@@ -447,9 +447,25 @@ pub(crate) fn skeleton(
         quantization: quantization(c)?,
         final_logit_softcapping: c.f64("final_logit_softcapping")?.is_some_and(|x| x > 0.0),
         prefers_eager_attention: false,
+        residual_dropout: residual_dropout(c)?,
         outer_modules: Vec::new(),
         layers: Vec::new(),
     })
+}
+
+/// The residual dropout probability: `resid_pdrop` (phi, phi3, gpt2) or `residual_dropout` (starcoder2), which
+/// those families' decoder layers apply to the attention and MLP outputs in training; 0 when absent or null.
+/// Errors: a value outside [0, 1] or not a number, naming the field.
+fn residual_dropout(c: &Cfg) -> Result<f64, ConfigError> {
+    for key in ["resid_pdrop", "residual_dropout"] {
+        if let Some(p) = c.f64(key)? {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(ConfigError::bad(key, format!("must be a probability in [0, 1], got {p}")));
+            }
+            return Ok(p);
+        }
+    }
+    Ok(0.0)
 }
 
 /// `key` if present (a `null` means "none"), else the family default `default` when the key is absent
