@@ -15,6 +15,7 @@ pub mod controls;
 pub mod error;
 pub mod format;
 pub mod hub;
+pub mod i18n;
 pub mod model_source;
 pub mod rule_of_thumb;
 pub mod settings_panel;
