@@ -12,13 +12,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn a_good_link_restores_every_setting_and_round_trips() {
-    let q = "model=openai/gpt-oss-20b&rev=v1&mode=lora&precision=fp16&batch=4&seq=1024&rank=8&targets=q_proj,v_proj&dropout=0.05&gc=0&optim=sgdm&attn=eager&lang=ko";
+    let q = "model=openai/gpt-oss-20b&rev=v1&mode=full&precision=mixed&batch=4&seq=1024&rank=8&targets=q_proj,v_proj&dropout=0.05&gc=0&optim=sgdm&attn=eager&lang=ko";
     let pairs = split_query(q);
     let (s, errors) = settings_from_pairs_lenient(&pairs);
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(s.mode, Mode::Lora);
+    assert_eq!(s.mode, Mode::Full);
     assert_eq!(s.batch, 4);
-    assert_eq!(s.precision, Some(Precision::Fp16));
+    assert_eq!(s.precision, Some(Precision::Mixed));
     assert_eq!(build_query(&s, &extra_pairs(&pairs)), q);
 }
 

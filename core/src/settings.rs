@@ -172,7 +172,7 @@ impl Default for Settings {
         Settings {
             model: String::new(),
             rev: "main".into(),
-            mode: Mode::Qlora,
+            mode: Mode::Lora,
             precision: None,
             double_quant: true,
             batch: 1,
@@ -723,10 +723,10 @@ mod tests {
 
     #[test]
     fn roundtrip_non_defaults() {
-        let q = "model=openai/gpt-oss-20b&rev=v1&mode=lora&precision=fp16&dq=0&batch=4&seq=1024&new=7&rank=8&targets=q_proj,v_proj&dropout=0.05&gc=0&optim=sgdm&attn=eager";
+        let q = "model=openai/gpt-oss-20b&rev=v1&mode=qlora&precision=fp4&dq=0&batch=4&seq=1024&new=7&rank=8&targets=q_proj,v_proj&dropout=0.05&gc=0&optim=sgdm&attn=eager";
         let s = Settings::from_query(q).unwrap();
-        assert_eq!(s.mode, Mode::Lora);
-        assert_eq!(s.precision, Some(Precision::Fp16));
+        assert_eq!(s.mode, Mode::Qlora);
+        assert_eq!(s.precision, Some(Precision::Fp4));
         assert_eq!(s.targets, Targets::Modules(vec!["q_proj".into(), "v_proj".into()]));
         assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s);
         assert_eq!(s.to_query(), q);
