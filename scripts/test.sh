@@ -80,7 +80,7 @@ gz_size() { # prints the gzip -9 size of dist/'s wasm and js, checks the budget
   [ "$total" -le $((budget_kb * 1024)) ] || { echo "over the size budget"; return 1; }
 }
 
-step core cargo cargo test --locked -p ftmem-core
+step core cargo cargo test --locked --no-fail-fast -p ftmem-core
 
 if step cli-build check cargo build --locked --release --bin ftmem; then
   step cli node node --test scripts/cli-smoke.test.mjs
@@ -91,7 +91,7 @@ fi
 # WASM_BINDGEN_TEST_TIMEOUT: the runner's default of 20 s can pass while a busy 2-core machine is still loading the
 # debug wasm ("Failed to detect test as having been run"); a test that hangs still fails, after 180 s.
 step wasm cargo env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FTMEM_ROOT/webdriver.json" \
-  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" cargo test --locked -p ftmem-app --target wasm32-unknown-unknown
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" cargo test --locked --no-fail-fast -p ftmem-app --target wasm32-unknown-unknown
 
 if step release check trunk build --release --offline; then
   step e2e node env DIST_DIR="$FTMEM_ROOT/dist" node --test --test-concurrency=1 tests/e2e/app.test.mjs

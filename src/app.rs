@@ -26,7 +26,12 @@
 
 use crate::arch_panel::{ArchPanel, Loaded};
 use crate::breakdown::Breakdown;
+use crate::chart::Chart;
 use crate::controls::Controls;
+use crate::fit_panel::FitPanel;
+use crate::fits::{self, FitsTable, GpuChoice};
+use crate::presets::{self, Presets};
+use crate::share::{self, PageTitle, ShareButton};
 use crate::error::{AppError, ErrorKind};
 use crate::hub;
 use crate::model_source::ModelSource;
@@ -96,17 +101,32 @@ fn Page() -> impl IntoView {
     let endpoint = RwSignal::new(load_endpoint());
     let model_text = RwSignal::new(initial.model.clone());
     let rev_text = RwSignal::new(initial.rev.clone());
+    // UI-only link keys (`unit`, `gpu`: see crate::fits), the token (memory, or session storage by opt-in), and
+    // whether the built-in default model is on screen (see crate::presets).
+    let (initial_unit, initial_gpu) = fits::ui_from_pairs(&initial_pairs);
+    let unit = RwSignal::new(initial_unit);
+    let gpu_choice = RwSignal::new(initial_gpu);
+    let token = RwSignal::new(crate::settings_panel::load_session_token());
+    let showing_default = RwSignal::new(false);
+    let show_default = move || {
+        let p = presets::DEFAULT_PRESET;
+        if let Ok(l) = Loaded::from_text(p.config, &presets::source_label(p)) {
+            loaded.set(Some(l));
+            showing_default.set(true);
+        }
+    };
 
     // Fetch: one request at a time; the resource re-runs when `request` changes.
     let request = RwSignal::new(None::<LoadRequest>);
     let next_seq = StoredValue::new(0u64);
     let fetched = LocalResource::new(move || {
         let req = request.get();
+        let tok = token.get_untracked();
         async move {
             match req {
                 None => None,
                 Some(r) => {
-                    let res = hub::fetch_config(&r.endpoint, &r.id, &r.rev).await;
+                    let res = hub::fetch_config_with_token(&r.endpoint, &r.id, &r.rev, tok.as_ref()).await;
                     Some((r, res))
                 }
             }
@@ -119,13 +139,33 @@ fn Page() -> impl IntoView {
                 Ok(l) => {
                     loaded.set(Some(l));
                     load_error.set(None);
+                    showing_default.set(false);
                 }
-                Err(e) => load_error.set(Some(e)),
+                // A preset's built-in config stands in when the Hub cannot give it (gated, offline, ...).
+                Err(e) => match presets::fallback(&r.id, &r.rev, e.kind)
+                    .and_then(|p| Loaded::from_text(p.config, &presets::source_label(p)).ok())
+                {
+                    Some(l) => {
+                        loaded.set(Some(l));
+                        load_error.set(None);
+                        showing_default.set(false);
+                    }
+                    None => {
+                        if showing_default.get_untracked() && loaded.with_untracked(|l| l.is_none()) {
+                            show_default();
+                        }
+                        load_error.set(Some(e));
+                    }
+                },
             }
         }
     });
 
     let start_load = move |id: String, rev: String| {
+        // The built-in default view gives way to the model asked for (it comes back if that fails).
+        if showing_default.get_untracked() {
+            loaded.set(None);
+        }
         next_seq.update_value(|n| *n += 1);
         request.set(Some(LoadRequest {
             endpoint: endpoint.get_untracked(),
@@ -183,11 +223,30 @@ fn Page() -> impl IntoView {
                 l.source = source.to_lowercase();
                 loaded.set(Some(l));
                 load_error.set(None);
+                showing_default.set(false);
             }
             Err(e) => load_error.set(Some(e)),
         }
     });
     let on_error = Callback::new(move |e: AppError| load_error.set(Some(e)));
+    // A preset: its built-in config.json, no request.
+    let on_preset = Callback::new(move |p: &'static presets::Preset| {
+        request.set(None);
+        match Loaded::from_text(p.config, &presets::source_label(p)) {
+            Ok(l) => {
+                loaded.set(Some(l));
+                load_error.set(None);
+                showing_default.set(false);
+                model_text.set(p.hub_id.to_string());
+                rev_text.set("main".into());
+                settings.update(|s| {
+                    s.model = p.hub_id.to_string();
+                    s.rev = "main".into();
+                });
+            }
+            Err(e) => load_error.set(Some(e)),
+        }
+    });
 
     // A link with a model loads it at once.
     if !initial.model.is_empty() {
@@ -195,6 +254,8 @@ fn Page() -> impl IntoView {
             Ok(m) => start_load(m.id, initial.rev.clone()),
             Err(msg) => load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
         }
+    } else {
+        show_default();
     }
 
     // Settings → query string, replacing the history entry; UI-only keys are kept; defaults are left out.
@@ -203,6 +264,7 @@ fn Page() -> impl IntoView {
         let search = location.search.get_untracked();
         let current = search.strip_prefix('?').unwrap_or(&search).to_string();
         let extras = url_state::extra_pairs(&url_state::split_query(&current));
+        let extras = fits::with_ui_pairs(&extras, unit.get(), gpu_choice.get().as_ref());
         let q = url_state::build_query(&s, &extras);
         if q != current {
             let path = location.pathname.get_untracked();
@@ -255,6 +317,20 @@ fn Page() -> impl IntoView {
         }
     });
 
+    let shown_model = Signal::derive(move || {
+        let m = settings.with(|s| s.model.clone());
+        if m.is_empty() && showing_default.get() {
+            presets::DEFAULT_PRESET.hub_id.to_string()
+        } else {
+            m
+        }
+    });
+    let title = Signal::derive(move || {
+        let total = estimate.with(|e| e.as_ref().and_then(|r| r.as_ref().ok()).map(|e| e.total_bytes));
+        shown_model.with(|m| settings.with(|s| share::page_title(m, s, total, unit.get())))
+    });
+    let chart_gpu = Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
+
     let (pending, set_pending) = signal(false);
     let status = move || {
         let current = loaded.with(|l| l.as_ref().map(|l| l.source.clone()));
@@ -269,9 +345,12 @@ fn Page() -> impl IntoView {
         <header class="top">
             <h1>"ftmem"</h1>
             <p class="tagline">"GPU memory for fine-tuning and serving LLMs, from the model's config.json"</p>
+            <ShareButton />
         </header>
+        <PageTitle title />
         <main class="layout">
             <div class="col-input">
+                <Presets on_pick=on_preset current=shown_model />
                 <ModelSource model_text rev_text on_load on_config on_error offer_paste />
                 <Transition fallback=|| () set_pending>
                     {move || fetched.get().map(|_| ())}
@@ -285,12 +364,15 @@ fn Page() -> impl IntoView {
                 <Controls settings has_quantization />
             </div>
             <div class="col-result">
-                <Breakdown estimate />
+                <Breakdown estimate unit />
+                <Chart estimate gpu=chart_gpu unit />
+                <FitsTable estimate unit choice=gpu_choice />
+                <FitPanel loaded settings choice=gpu_choice unit />
                 <RuleOfThumb total=total_params />
             </div>
             <div class="col-more">
                 <ArchPanel loaded />
-                <SettingsPanel endpoint />
+                <SettingsPanel endpoint token />
             </div>
         </main>
         <footer class="foot">

@@ -1,82 +1,256 @@
 //! The detailed estimate: each component of the predicted peak (name, GB, one-line explanation) and the total,
-//! exactly as [`ftmem_core::estimate`] returns them.
+//! exactly as [`ftmem_core::estimate`] returns them. Labels and explanations are shown in the page's language
+//! ([`component_text`]); the core's English explanation is the fallback for a component this module does not
+//! know yet.
 
-use crate::format::{gb, gb_gib, item_label};
+use crate::fits::Unit;
+use crate::format::item_label;
+use crate::i18n::{tr, use_lang, Lang, T};
+use ftmem_core::settings::{Offload, Shard};
 use ftmem_core::{Estimate, EstimateError};
 use leptos::prelude::*;
 
-/// The breakdown for `estimate` (`None` while no model is loaded).
+/// Label and one-line explanation of a breakdown component by its stable name (the core's `Item::name`), in
+/// both languages; `None` for a name this table lacks (the caller then shows the core's English text).
+/// The English explanations follow the core's (`core/src/estimate/mod.rs`).
+pub fn component_text(name: &str) -> Option<(T, T)> {
+    Some(match name {
+        "weights" => (
+            T::new("Weights", "가중치"),
+            T::new(
+                "the base model's parameters in the dtype they are held in on the GPU",
+                "GPU에 올라간 기반 모델의 파라미터 (보관되는 dtype 기준)",
+            ),
+        ),
+        "adapters" => (
+            T::new("LoRA adapters", "LoRA 어댑터"),
+            T::new(
+                "LoRA matrices A and B on the targeted modules, kept in fp32 by peft",
+                "대상 모듈에 붙는 LoRA 행렬 A와 B (peft가 fp32로 보관)",
+            ),
+        ),
+        "autocast_copies" => (
+            T::new("Autocast copies", "autocast 사본"),
+            T::new(
+                "bf16 copies of the fp32 weights that autocast keeps for the forward and backward",
+                "autocast가 순전파와 역전파에 쓰려고 보관하는 fp32 가중치의 bf16 사본",
+            ),
+        ),
+        "gradients" => (
+            T::new("Gradients", "그래디언트"),
+            T::new(
+                "gradients of the trainable parameters that exist at the peak moment",
+                "최고치 시점에 존재하는 학습 가능 파라미터의 그래디언트",
+            ),
+        ),
+        "optimizer_states" => (
+            T::new("Optimizer states", "옵티마이저 상태"),
+            T::new(
+                "the optimizer's per-parameter state (AdamW: two moments), created at the first step",
+                "파라미터별 옵티마이저 상태 (AdamW: 두 모멘트), 첫 스텝에서 생성",
+            ),
+        ),
+        "activations" => (
+            T::new("Activations", "활성값"),
+            T::new(
+                "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)",
+                "순전파가 역전파를 위해 저장하는 텐서 (그래디언트 체크포인팅이면 각 층의 입력과 재계산되는 한 층)",
+            ),
+        ),
+        "logits" => (
+            T::new("Logits", "로짓"),
+            T::new(
+                "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss",
+                "어휘 크기의 로짓과 손실의 fp32 로그 확률 및 그래디언트",
+            ),
+        ),
+        "kv_cache" => (
+            T::new("KV cache", "KV 캐시"),
+            T::new(
+                "keys and values of every cached token, per layer (sliding-window layers keep only the window)",
+                "층마다 캐시된 모든 토큰의 키와 값 (슬라이딩 윈도 층은 윈도만 보관)",
+            ),
+        ),
+        "quantization_buffers" => (
+            T::new("Quantization buffers", "양자화 버퍼"),
+            T::new(
+                "a 4-bit layer's weight dequantized to bf16 for its matmul, and transient forward buffers",
+                "행렬곱을 위해 bf16으로 역양자화한 4비트 층의 가중치와 순전파 임시 버퍼",
+            ),
+        ),
+        "gathered_parameters" => (
+            T::new("Gathered parameters", "수집된 파라미터"),
+            T::new(
+                "full parameters of the layers in flight, all-gathered from the other GPUs' shards (ZeRO-3/FSDP)",
+                "처리 중인 층의 전체 파라미터, 다른 GPU의 샤드에서 all-gather로 모음 (ZeRO-3/FSDP)",
+            ),
+        ),
+        "communication_buckets" => (
+            T::new("Communication buckets", "통신 버킷"),
+            T::new(
+                "gradient buckets of the all-reduce (DDP) or reduce-scatter (ZeRO/FSDP) between GPUs",
+                "GPU 간 all-reduce(DDP) 또는 reduce-scatter(ZeRO/FSDP)용 그래디언트 버킷",
+            ),
+        ),
+        "allocator_slack" => (
+            T::new("Allocator slack", "할당자 여유분"),
+            T::new(
+                "memory PyTorch's caching allocator has reserved but cannot reuse at the peak",
+                "PyTorch 캐싱 할당자가 예약했지만 최고치 시점에 재사용할 수 없는 메모리",
+            ),
+        ),
+        "cuda_context" => (
+            T::new("CUDA context", "CUDA 컨텍스트"),
+            T::new(
+                "the CUDA context, cuBLAS and cuDNN workspaces, outside PyTorch's pool",
+                "PyTorch 메모리 풀 밖의 CUDA 컨텍스트와 cuBLAS·cuDNN 작업 공간",
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// Label and explanation of a component in `lang`; unknown names get a label from the name and the core's
+/// English explanation.
+pub fn component_label_explanation(name: &str, core_explanation: &str, lang: Lang) -> (String, String) {
+    match component_text(name) {
+        Some((l, e)) => (l.get(lang).to_string(), e.get(lang).to_string()),
+        None => (item_label(name), core_explanation.to_string()),
+    }
+}
+
+/// Human name of a sharding strategy (`ZeRO-3`, `FSDP (full shard)`).
+pub fn shard_label(s: Shard) -> &'static str {
+    match s {
+        Shard::Ddp => "DDP",
+        Shard::Zero1 => "ZeRO-1",
+        Shard::Zero2 => "ZeRO-2",
+        Shard::Zero3 => "ZeRO-3",
+        Shard::Fsdp => "FSDP",
+    }
+}
+
+/// The breakdown for `estimate` (`None` while no model is loaded), figures in `unit` (the total in both).
 ///
-/// Ids: `#total-bytes` (text: number and unit; `data-bytes`: the raw byte count), `#estimate-error`.
+/// Ids: `#total-bytes` (text: number and unit; `data-bytes`: the raw byte count), `#estimate-error`,
+/// `#peak-moment`, `#allocated-bytes`, `#reserved-bytes`; with several GPUs `#per-gpu-note`; with offload
+/// `#cpu-bytes` (`data-bytes`: CPU memory per node). Rows `tr[data-item=<name>]` with `.explain`.
 #[component]
 pub fn Breakdown(
     #[prop(into)] estimate: Signal<Option<Result<Estimate, EstimateError>>>,
+    #[prop(into, optional)] unit: Option<Signal<Unit>>,
 ) -> impl IntoView {
+    let lang = use_lang();
+    let unit = unit.unwrap_or_else(|| Signal::derive(|| Unit::Gb));
     view! {
         <section class="card breakdown" aria-labelledby="breakdown-h">
-            <h2 id="breakdown-h">"Detailed estimate"</h2>
-            <p class="muted small">"Predicted peak GPU memory as nvidia-smi shows it, from first principles."</p>
-            {move || estimate.with(|e| match e {
-                None => view! { <p class="muted">"Load a model to see the estimate."</p> }.into_any(),
-                Some(Err(err)) => view! {
-                    <p class="error-inline" id="estimate-error" role="alert">{format!("No estimate: {err}.")}</p>
-                }.into_any(),
-                Some(Ok(est)) => estimate_view(est).into_any(),
-            })}
+            <h2 id="breakdown-h">{tr(T::new("Detailed estimate", "상세 추정"))}</h2>
+            <p class="muted small">{tr(T::new(
+                "Predicted peak GPU memory as nvidia-smi shows it, from first principles.",
+                "nvidia-smi에 표시될 GPU 메모리 최고치를 제1원리로 예측합니다.",
+            ))}</p>
+            {move || {
+                let l = lang.get();
+                let u = unit.get();
+                estimate.with(|e| match e {
+                    None => view! { <p class="muted">{T::new("Load a model to see the estimate.", "모델을 불러오면 추정치를 보여 줍니다.").get(l)}</p> }.into_any(),
+                    Some(Err(err)) => view! {
+                        <p class="error-inline" id="estimate-error" role="alert">{format!("{} {err}.", T::new("No estimate:", "추정 불가:").get(l))}</p>
+                    }.into_any(),
+                    Some(Ok(est)) => estimate_view(est, u, l).into_any(),
+                })
+            }}
         </section>
     }
 }
 
-fn estimate_view(est: &Estimate) -> impl IntoView {
+fn total_text(total: ftmem_core::Bytes, u: Unit) -> String {
+    match u {
+        Unit::Gb => format!("{:.2} GB ({:.2} GiB)", total.gb(), total.gib()),
+        Unit::Gib => format!("{:.2} GiB ({:.2} GB)", total.gib(), total.gb()),
+    }
+}
+
+fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
     let total = est.total_bytes;
-    let rows = est
-        .components
-        .iter()
-        .map(|item| {
+    let rows = {
+        use crate::chart::escape;
+        use std::fmt::Write;
+        let mut out = String::with_capacity(est.components.len() * 300);
+        for item in &est.components {
             let share = if total.0 > 0 {
                 item.bytes.0 as f64 / total.0 as f64 * 100.0
             } else {
                 0.0
             };
-            view! {
-                <tr data-item=item.name data-bytes=item.bytes.0.to_string()>
-                    <th scope="row">
-                        {item_label(item.name)}
-                        <span class="explain">{item.explanation}</span>
-                    </th>
-                    <td class="num">{gb(item.bytes)}</td>
-                    <td class="num muted">{format!("{share:.0} %")}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+            let (label, explain) = component_label_explanation(item.name, item.explanation, l);
+            let _ = write!(
+                out,
+                r#"<tr data-item="{}" data-bytes="{}"><th scope="row">{}<span class="explain">{}</span></th><td class="num">{}</td><td class="num muted">{share:.0} %</td></tr>"#,
+                escape(item.name),
+                item.bytes.0,
+                escape(&label),
+                escape(&explain),
+                escape(&u.format(item.bytes)),
+            );
+        }
+        out
+    };
+    let per_gpu = (est.gpus > 1).then(|| {
+        let shard = shard_label(est.shard);
+        let text = match l {
+            Lang::En => format!("Per GPU: {} GPUs with {shard}; every figure here is one GPU's.", est.gpus),
+            Lang::Ko => format!("GPU당: {shard}로 GPU {}개; 여기 모든 수치는 GPU 한 개 기준입니다.", est.gpus),
+        };
+        view! { <p class="note" id="per-gpu-note">{text}</p> }
+    });
+    let cpu = (est.offload != Offload::None).then(|| {
+        let what = match (est.offload, l) {
+            (Offload::Params, Lang::En) => "parameters and optimizer states",
+            (Offload::Params, Lang::Ko) => "파라미터와 옵티마이저 상태",
+            (_, Lang::En) => "optimizer states",
+            (_, Lang::Ko) => "옵티마이저 상태",
+        };
+        view! {
+            <p class="note">
+                {match l {
+                    Lang::En => format!("CPU memory for the offloaded {what} (per node): "),
+                    Lang::Ko => format!("오프로드된 {what}에 필요한 CPU 메모리 (노드당): "),
+                }}
+                <strong id="cpu-bytes" data-bytes=est.cpu_bytes.0.to_string()>{u.format(est.cpu_bytes)}</strong>
+            </p>
+        }
+    });
     view! {
         <p class="total">
-            <span class="label">"Total peak: "</span>
-            <strong id="total-bytes" data-bytes=total.0.to_string()>{gb_gib(total)}</strong>
-            {est.approximate.then(|| view! { <span class="badge approx">"approximate"</span> })}
+            <span class="label">{T::new("Total peak: ", "총 최고치: ").get(l)}</span>
+            <strong id="total-bytes" data-bytes=total.0.to_string()>{total_text(total, u)}</strong>
+            {est.approximate.then(|| view! { <span class="badge approx">{T::new("approximate", "근사치").get(l)}</span> })}
         </p>
+        {per_gpu}
+        {cpu}
         <p class="muted small">
-            "Peak at: "<span id="peak-moment">{est.peak_moment}</span>". PyTorch allocated "
-            <span id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>{gb(est.allocated_bytes)}</span>
-            ", reserved "
-            <span id="reserved-bytes" data-bytes=est.reserved_bytes.0.to_string()>{gb(est.reserved_bytes)}</span>"."
+            {T::new("Peak at: ", "최고치 시점: ").get(l)}<span id="peak-moment">{est.peak_moment}</span>
+            {T::new(". PyTorch allocated ", ". PyTorch 할당 ").get(l)}
+            <span id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>{u.format(est.allocated_bytes)}</span>
+            {T::new(", reserved ", ", 예약 ").get(l)}
+            <span id="reserved-bytes" data-bytes=est.reserved_bytes.0.to_string()>{u.format(est.reserved_bytes)}</span>"."
         </p>
         <div class="table-scroll">
             <table class="items">
-                <caption class="sr-only">"Breakdown of the peak"</caption>
+                <caption class="sr-only">{T::new("Breakdown of the peak", "최고치 구성").get(l)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Component"</th>
-                        <th scope="col" class="num">"Memory"</th>
-                        <th scope="col" class="num">"Share"</th>
+                        <th scope="col">{T::new("Component", "구성 요소").get(l)}</th>
+                        <th scope="col" class="num">{T::new("Memory", "메모리").get(l)}</th>
+                        <th scope="col" class="num">{T::new("Share", "비율").get(l)}</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody inner_html=rows></tbody>
                 <tfoot>
                     <tr>
-                        <th scope="row">"Total"</th>
-                        <td class="num">{gb(total)}</td>
+                        <th scope="row">{T::new("Total", "합계").get(l)}</th>
+                        <td class="num">{u.format(total)}</td>
                         <td></td>
                     </tr>
                 </tfoot>

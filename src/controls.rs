@@ -3,49 +3,93 @@
 //! Every accepted change updates the settings signal at once; a rejected value leaves the settings alone and
 //! shows why beside the control.
 
+use crate::i18n::{tr, use_lang, T};
 use crate::url_state::apply_key;
-use ftmem_core::settings::{Mode, Precision, Targets};
+use ftmem_core::settings::{Mode, Offload, Precision, Shard, Targets};
 use ftmem_core::Settings;
 use leptos::prelude::*;
 
 /// Apply `key` = `value` to the settings signal; notifies only when something changed.
+///
+/// The whole result is checked as a link would be: a sharding combination the core refuses
+/// ([`Settings::check_sharding`], e.g. `offload=params` with `shard=zero1`) is an error too. Switching to
+/// inference drops the training-only sharding (ZeRO-1/2 become DDP, offload none), since those controls are hidden
+/// there and the core refuses them for inference.
 /// Errors: the core's message for an unusable value (settings unchanged).
 pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(), String> {
     let mut s = settings.get_untracked();
     apply_key(&mut s, key, value).map_err(|e| e.message)?;
+    if key == "mode" && s.mode == Mode::Inference {
+        if matches!(s.shard, Shard::Zero1 | Shard::Zero2) {
+            s.shard = Shard::Ddp;
+        }
+        s.offload = Offload::None;
+    }
+    s.check_sharding().map_err(|e| e.message)?;
     if settings.with_untracked(|cur| *cur != s) {
         settings.set(s);
     }
     Ok(())
 }
 
-/// Human label of a mode.
-pub fn mode_label(m: Mode) -> &'static str {
+/// Human label of a mode, in both languages.
+pub fn mode_text(m: Mode) -> T {
     match m {
-        Mode::Inference => "Inference",
-        Mode::Full => "Full fine-tuning",
-        Mode::Lora => "LoRA",
-        Mode::Qlora => "QLoRA",
+        Mode::Inference => T::new("Inference", "추론"),
+        Mode::Full => T::new("Full fine-tuning", "전체 파인튜닝"),
+        Mode::Lora => T::new("LoRA", "LoRA"),
+        Mode::Qlora => T::new("QLoRA", "QLoRA"),
     }
 }
 
-/// Human label of a precision.
-pub fn precision_label(p: Precision) -> &'static str {
+/// Human label of a mode (English).
+pub fn mode_label(m: Mode) -> &'static str {
+    mode_text(m).en
+}
+
+/// Human label of a precision, in both languages.
+pub fn precision_text(p: Precision) -> T {
     match p {
-        Precision::Stored => "as stored (checkpoint's format)",
-        Precision::Fp32 => "fp32",
-        Precision::Bf16 => "bf16",
-        Precision::Fp16 => "fp16",
-        Precision::Fp8 => "fp8",
-        Precision::Int8 => "int8 (LLM.int8)",
-        Precision::Int4 => "int4 (bitsandbytes)",
-        Precision::Mixed => "mixed (fp32 weights, bf16 autocast)",
-        Precision::Nf4 => "NF4",
-        Precision::Fp4 => "FP4",
+        Precision::Stored => T::new("as stored (checkpoint's format)", "저장된 그대로 (체크포인트 형식)"),
+        Precision::Fp32 => T::new("fp32", "fp32"),
+        Precision::Bf16 => T::new("bf16", "bf16"),
+        Precision::Fp16 => T::new("fp16", "fp16"),
+        Precision::Fp8 => T::new("fp8", "fp8"),
+        Precision::Int8 => T::new("int8 (LLM.int8)", "int8 (LLM.int8)"),
+        Precision::Int4 => T::new("int4 (bitsandbytes)", "int4 (bitsandbytes)"),
+        Precision::Mixed => T::new("mixed (fp32 weights, bf16 autocast)", "혼합 (fp32 가중치, bf16 autocast)"),
+        Precision::Nf4 => T::new("NF4", "NF4"),
+        Precision::Fp4 => T::new("FP4", "FP4"),
+    }
+}
+
+/// Human label of a precision (English).
+pub fn precision_label(p: Precision) -> &'static str {
+    precision_text(p).en
+}
+
+/// Label of a sharding strategy, in both languages.
+pub fn shard_text(s: Shard) -> T {
+    match s {
+        Shard::Ddp => T::new("DDP (full replica per GPU)", "DDP (GPU마다 전체 복제)"),
+        Shard::Zero1 => T::new("ZeRO-1 (optimizer states sharded)", "ZeRO-1 (옵티마이저 상태 분할)"),
+        Shard::Zero2 => T::new("ZeRO-2 (+ gradients sharded)", "ZeRO-2 (+ 그래디언트 분할)"),
+        Shard::Zero3 => T::new("ZeRO-3 (+ parameters sharded)", "ZeRO-3 (+ 파라미터 분할)"),
+        Shard::Fsdp => T::new("FSDP full shard", "FSDP 전체 분할"),
+    }
+}
+
+/// Label of an offload choice, in both languages.
+pub fn offload_text(o: Offload) -> T {
+    match o {
+        Offload::None => T::new("none", "없음"),
+        Offload::Optimizer => T::new("optimizer states to CPU", "옵티마이저 상태를 CPU로"),
+        Offload::Params => T::new("parameters and optimizer to CPU", "파라미터와 옵티마이저를 CPU로"),
     }
 }
 
 const MODES: [Mode; 4] = [Mode::Inference, Mode::Full, Mode::Lora, Mode::Qlora];
+const OFFLOADS: [Offload; 3] = [Offload::None, Offload::Optimizer, Offload::Params];
 
 /// A numeric field bound to one query key.
 #[component]
@@ -53,23 +97,24 @@ fn NumberField(
     settings: RwSignal<Settings>,
     /// DOM id.
     id: &'static str,
-    /// Query key (`batch`, `seq`, `new`, `rank`, `dropout`).
+    /// Query key (`batch`, `seq`, `new`, `rank`, `dropout`, `gpus`).
     key: &'static str,
     /// Visible label.
-    label: &'static str,
+    label: T,
     /// Current value as query text.
     #[prop(into)]
     value: Signal<String>,
     #[prop(default = "1")] step: &'static str,
     #[prop(default = "0")] min: &'static str,
-    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] hint: Option<T>,
 ) -> impl IntoView {
     let invalid = RwSignal::new(None::<String>);
     let err_id = format!("{id}-error");
     let err_id2 = err_id.clone();
+    let lang = use_lang();
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{tr(label)}</label>
             <input
                 id=id
                 type="number"
@@ -91,8 +136,46 @@ fn NumberField(
                     }
                 }
             />
-            <span class="hint">{hint}</span>
+            <span class="hint">{move || hint.map(|h| h.get(lang.get()))}</span>
             <span class="field-error" id=err_id2 role="alert">{move || invalid.get()}</span>
+        </div>
+    }
+}
+
+/// A select bound to one query key; a value the core refuses (e.g. a sharding combination) shows its message
+/// beside the select and the select returns to the value in force. Options: (query value, label).
+#[component]
+fn KeySelect(
+    settings: RwSignal<Settings>,
+    id: &'static str,
+    key: &'static str,
+    label: T,
+    options: Vec<(&'static str, T)>,
+    /// The value in force, as query text.
+    #[prop(into)]
+    current: Signal<String>,
+) -> impl IntoView {
+    let invalid = RwSignal::new(None::<String>);
+    let err_id = format!("{id}-error");
+    let lang = use_lang();
+    view! {
+        <div class="field">
+            <label for=id>{tr(label)}</label>
+            <select id=id aria-describedby=err_id.clone()
+                aria-invalid=move || if invalid.with(|i| i.is_some()) { "true" } else { "false" }
+                on:change=move |ev| {
+                    let r = set_key(settings, key, &event_target_value(&ev));
+                    if r.is_err() {
+                        // Show the value in force again.
+                        settings.notify();
+                    }
+                    invalid.set(r.err());
+                }>
+                {options.into_iter().map(|(v, t)| view! {
+                    <option value=v prop:selected=move || current.with(|c| c == v)>{move || t.get(lang.get())}</option>
+                }).collect_view()}
+            </select>
+            <span class="field-error" id=err_id role="alert">{move || invalid.get()}</span>
         </div>
     }
 }
@@ -101,12 +184,15 @@ fn NumberField(
 /// `quantization_config` (it decides the default inference precision).
 ///
 /// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
-/// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`.
+/// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
+/// training only: `#gpus` (GPUs in the job), `#shard`, `#offload`, with `#gpus-error`, `#shard-error`,
+/// `#offload-error` for a value or combination the core refuses (the settings in force stay).
 #[component]
 pub fn Controls(
     settings: RwSignal<Settings>,
     #[prop(into)] has_quantization: Signal<bool>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let mode = Memo::new(move |_| settings.with(|s| s.mode));
     let precision =
         Memo::new(move |_| settings.with(|s| s.effective_precision(has_quantization.get())));
@@ -158,52 +244,53 @@ pub fn Controls(
             let _ = set_key(settings, "targets", &v);
         }
     };
+    let l = move || lang.get();
 
     view! {
         <section class="card controls" aria-labelledby="controls-h">
-            <h2 id="controls-h">"Run"</h2>
+            <h2 id="controls-h">{tr(T::new("Run", "실행 설정"))}</h2>
             <div class="grid">
                 <div class="field">
-                    <label for="mode">"Mode"</label>
+                    <label for="mode">{tr(T::new("Mode", "모드"))}</label>
                     <select id="mode" on:change=move |ev| { let _ = set_key(settings, "mode", &event_target_value(&ev)); }>
                         {MODES.iter().map(|&m| view! {
-                            <option value=m.as_str() prop:selected=move || mode.get() == m>{mode_label(m)}</option>
+                            <option value=m.as_str() prop:selected=move || mode.get() == m>{move || mode_text(m).get(l())}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="precision">"Precision"</label>
+                    <label for="precision">{tr(T::new("Precision", "정밀도"))}</label>
                     <select id="precision" on:change=on_precision>
                         {move || mode.get().precisions().iter().map(|&p| view! {
-                            <option value=p.as_str() prop:selected=move || precision.get() == p>{precision_label(p)}</option>
+                            <option value=p.as_str() prop:selected=move || precision.get() == p>{move || precision_text(p).get(l())}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <NumberField settings id="batch" key="batch" label="Micro-batch size" min="1"
+                <NumberField settings id="batch" key="batch" label=T::new("Micro-batch size", "마이크로배치 크기") min="1"
                     value=Signal::derive(move || settings.with(|s| s.batch.to_string()))
-                    hint="sequences per step" />
-                <NumberField settings id="seq" key="seq" label="Sequence length" min="1"
+                    hint=T::new("sequences per step (per GPU)", "스텝당 시퀀스 수 (GPU당)") />
+                <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
                     value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
-                    hint="tokens (the prompt, for inference)" />
+                    hint=T::new("tokens (the prompt, for inference)", "토큰 (추론에서는 프롬프트)") />
                 <Show when=move || mode.get() == Mode::Inference>
-                    <NumberField settings id="new-tokens" key="new" label="Generated tokens"
+                    <NumberField settings id="new-tokens" key="new" label=T::new("Generated tokens", "생성 토큰 수")
                         value=Signal::derive(move || settings.with(|s| s.new_tokens.to_string()))
-                        hint="tokens generated after the prompt" />
+                        hint=T::new("tokens generated after the prompt", "프롬프트 뒤에 생성하는 토큰") />
                 </Show>
                 <Show when=adapters>
-                    <NumberField settings id="rank" key="rank" label="LoRA rank" min="1"
+                    <NumberField settings id="rank" key="rank" label=T::new("LoRA rank", "LoRA 랭크") min="1"
                         value=Signal::derive(move || settings.with(|s| s.rank.to_string()))
-                        hint="r" />
+                        hint=T::new("r", "r") />
                     <div class="field">
-                        <label for="targets">"LoRA targets"</label>
+                        <label for="targets">{tr(T::new("LoRA targets", "LoRA 대상"))}</label>
                         <select id="targets" on:change=on_targets>
                             <option value="all-linear" prop:selected=move || targets_value() == "all-linear">"all-linear"</option>
-                            <option value="attn" prop:selected=move || targets_value() == "attn">"attention (q, k, v, o)"</option>
+                            <option value="attn" prop:selected=move || targets_value() == "attn">{tr(T::new("attention (q, k, v, o)", "어텐션 (q, k, v, o)"))}</option>
                             <option value="qv" prop:selected=move || targets_value() == "qv">"q_proj, v_proj"</option>
-                            <option value="custom" prop:selected=move || targets_value() == "custom">"custom list…"</option>
+                            <option value="custom" prop:selected=move || targets_value() == "custom">{tr(T::new("custom list…", "직접 지정…"))}</option>
                         </select>
                         <Show when=move || custom.get()>
-                            <label for="targets-custom" class="sub">"Module names, comma-separated"</label>
+                            <label for="targets-custom" class="sub">{tr(T::new("Module names, comma-separated", "모듈 이름, 쉼표로 구분"))}</label>
                             <input id="targets-custom" type="text" spellcheck="false" autocomplete="off"
                                 prop:value=move || custom_text.get()
                                 aria-invalid=move || if custom_err.with(|e| e.is_some()) { "true" } else { "false" }
@@ -215,39 +302,49 @@ pub fn Controls(
                             <span class="field-error" role="alert">{move || custom_err.get()}</span>
                         </Show>
                     </div>
-                    <NumberField settings id="dropout" key="dropout" label="LoRA dropout" step="0.05"
+                    <NumberField settings id="dropout" key="dropout" label=T::new("LoRA dropout", "LoRA 드롭아웃") step="0.05"
                         value=Signal::derive(move || settings.with(|s| s.dropout.to_string()))
-                        hint="probability, 0 to < 1" />
+                        hint=T::new("probability, 0 to < 1", "확률, 0 이상 1 미만") />
                 </Show>
                 <Show when=move || mode.get() == Mode::Qlora>
                     <div class="field check">
                         <input id="dq" type="checkbox" prop:checked=move || settings.with(|s| s.double_quant)
                             on:change=move |ev| { let _ = set_key(settings, "dq", if event_target_checked(&ev) { "1" } else { "0" }); } />
-                        <label for="dq">"Double quantization"</label>
+                        <label for="dq">{tr(T::new("Double quantization", "이중 양자화"))}</label>
                     </div>
                 </Show>
                 <Show when=trains>
                     <div class="field">
-                        <label for="optim">"Optimizer"</label>
+                        <label for="optim">{tr(T::new("Optimizer", "옵티마이저"))}</label>
                         <select id="optim" on:change=move |ev| { let _ = set_key(settings, "optim", &event_target_value(&ev)); }>
-                            {[("adamw", "AdamW"), ("adamw8bit", "AdamW 8-bit (bitsandbytes)"), ("sgd", "SGD"), ("sgdm", "SGD with momentum")]
-                                .into_iter().map(|(v, l)| view! {
-                                    <option value=v prop:selected=move || settings.with(|s| s.optim.as_str() == v)>{l}</option>
+                            {[("adamw", T::new("AdamW", "AdamW")), ("adamw8bit", T::new("AdamW 8-bit (bitsandbytes)", "AdamW 8비트 (bitsandbytes)")),
+                              ("sgd", T::new("SGD", "SGD")), ("sgdm", T::new("SGD with momentum", "모멘텀 SGD"))]
+                                .into_iter().map(|(v, t)| view! {
+                                    <option value=v prop:selected=move || settings.with(|s| s.optim.as_str() == v)>{move || t.get(l())}</option>
                                 }).collect_view()}
                         </select>
                     </div>
                     <div class="field check">
                         <input id="gc" type="checkbox" prop:checked=move || settings.with(|s| s.gc)
                             on:change=move |ev| { let _ = set_key(settings, "gc", if event_target_checked(&ev) { "1" } else { "0" }); } />
-                        <label for="gc">"Gradient checkpointing"</label>
+                        <label for="gc">{tr(T::new("Gradient checkpointing", "그래디언트 체크포인팅"))}</label>
                     </div>
+                    <NumberField settings id="gpus" key="gpus" label=T::new("GPUs in the job", "작업의 GPU 수") min="1"
+                        value=Signal::derive(move || settings.with(|s| s.gpus.to_string()))
+                        hint=T::new("data parallel; figures are per GPU", "데이터 병렬; 수치는 GPU당") />
+                    <KeySelect settings id="shard" key="shard" label=T::new("Sharding", "샤딩")
+                        options=Shard::ALL.iter().map(|&s| (s.as_str(), shard_text(s))).collect()
+                        current=Signal::derive(move || settings.with(|s| s.shard.as_str().to_string())) />
+                    <KeySelect settings id="offload" key="offload" label=T::new("CPU offload", "CPU 오프로드")
+                        options=OFFLOADS.iter().map(|&o| (o.as_str(), offload_text(o))).collect()
+                        current=Signal::derive(move || settings.with(|s| s.offload.as_str().to_string())) />
                 </Show>
                 <div class="field">
-                    <label for="attn">"Attention implementation"</label>
+                    <label for="attn">{tr(T::new("Attention implementation", "어텐션 구현"))}</label>
                     <select id="attn" on:change=move |ev| { let _ = set_key(settings, "attn", &event_target_value(&ev)); }>
-                        {[("auto", "auto (transformers' choice)"), ("sdpa", "SDPA"), ("eager", "eager")]
-                            .into_iter().map(|(v, l)| view! {
-                                <option value=v prop:selected=move || settings.with(|s| s.attn.as_str() == v)>{l}</option>
+                        {[("auto", T::new("auto (transformers' choice)", "자동 (transformers 기본값)")), ("sdpa", T::new("SDPA", "SDPA")), ("eager", T::new("eager", "eager"))]
+                            .into_iter().map(|(v, t)| view! {
+                                <option value=v prop:selected=move || settings.with(|s| s.attn.as_str() == v)>{move || t.get(l())}</option>
                             }).collect_view()}
                     </select>
                 </div>

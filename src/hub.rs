@@ -224,16 +224,67 @@ pub fn network_error(endpoint: &str) -> AppError {
     )
 }
 
-/// GET the `config.json` of `id` at `revision` from `endpoint`; the body text on success.
+/// A Hugging Face access token (for gated and private repositories). Held in memory only (the settings panel may
+/// also keep it in session storage when the user opts in); never put in a URL, never logged: its `Debug` form is
+/// redacted and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HfToken(String);
+
+impl std::fmt::Debug for HfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HfToken(<redacted>)")
+    }
+}
+
+impl HfToken {
+    /// A token from what the user typed: trimmed; `Ok(None)` when empty. Errors (a message without the token)
+    /// when it has spaces or characters an HTTP header cannot carry (printable ASCII only), or is over 512
+    /// characters.
+    pub fn parse(input: &str) -> Result<Option<HfToken>, String> {
+        let t = input.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        if t.len() > 512 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("A Hugging Face token is one word of letters, digits and punctuation (e.g. hf_…).".into());
+        }
+        Ok(Some(HfToken(t.to_string())))
+    }
+    /// The token text (for storage in session storage only).
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+    /// The `Authorization` header value: `Bearer <token>`.
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}", self.0)
+    }
+}
+
+/// GET the `config.json` of `id` at `revision` from `endpoint`; the body text on success. No token.
+///
+/// Errors: as [`fetch_config_with_token`].
+pub async fn fetch_config(endpoint: &str, id: &str, revision: &str) -> Result<String, AppError> {
+    fetch_config_with_token(endpoint, id, revision, None).await
+}
+
+/// GET the `config.json` of `id` at `revision` from `endpoint`, sending `token` (if any) as
+/// `Authorization: Bearer …` to that endpoint only (browsers drop the header on a cross-origin redirect); the
+/// body text on success.
 ///
 /// Errors: [`status_error`] for HTTP failures, [`network_error`] when no answer came, and an
 /// [`ErrorKind::Offline`] error when the body cannot be read.
-pub async fn fetch_config(endpoint: &str, id: &str, revision: &str) -> Result<String, AppError> {
+pub async fn fetch_config_with_token(
+    endpoint: &str,
+    id: &str,
+    revision: &str,
+    token: Option<&HfToken>,
+) -> Result<String, AppError> {
     let url = config_url(endpoint, id, revision);
-    let resp = gloo_net::http::Request::get(&url)
-        .send()
-        .await
-        .map_err(|_| network_error(endpoint))?;
+    let mut req = gloo_net::http::Request::get(&url);
+    if let Some(t) = token {
+        req = req.header("Authorization", &t.authorization());
+    }
+    let resp = req.send().await.map_err(|_| network_error(endpoint))?;
     if let Some(e) = status_error(resp.status(), id, revision) {
         return Err(e);
     }

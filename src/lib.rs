@@ -11,12 +11,17 @@
 pub mod app;
 pub mod arch_panel;
 pub mod breakdown;
+pub mod chart;
 pub mod controls;
 pub mod error;
+pub mod fit_panel;
+pub mod fits;
 pub mod format;
 pub mod hub;
 pub mod i18n;
 pub mod model_source;
+pub mod presets;
 pub mod rule_of_thumb;
 pub mod settings_panel;
+pub mod share;
 pub mod url_state;

@@ -2,6 +2,7 @@
 //! uploaded (for gated and private repositories).
 
 use crate::error::{AppError, ErrorKind};
+use crate::i18n::{tr, use_lang, Lang, T};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -23,6 +24,7 @@ pub fn ModelSource(
     #[prop(into)] offer_paste: Signal<bool>,
 ) -> impl IntoView {
     let paste_text = RwSignal::new(String::new());
+    let lang = use_lang();
     let on_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -42,42 +44,48 @@ pub fn ModelSource(
                 .ok()
                 .and_then(|v| v.as_string())
             {
-                Some(text) => on_config.run((text, format!("The file {name}"))),
+                Some(text) => on_config.run((text, match lang.get_untracked() {
+                    Lang::En => format!("The file {name}"),
+                    Lang::Ko => format!("파일 {name}"),
+                })),
                 None => on_error.run(AppError::new(
                     ErrorKind::Input,
-                    format!("Could not read the file {name}."),
+                    match lang.get_untracked() {
+                        Lang::En => format!("Could not read the file {name}."),
+                        Lang::Ko => format!("파일 {name}을(를) 읽을 수 없습니다."),
+                    },
                 )),
             }
         });
     };
     view! {
         <section class="card source" aria-labelledby="source-h">
-            <h2 id="source-h">"Model"</h2>
+            <h2 id="source-h">{tr(T::new("Model", "모델"))}</h2>
             <form class="source-form" on:submit=move |ev| { ev.prevent_default(); on_load.run(()); }>
                 <div class="field grow">
-                    <label for="model-input">"Hub model id or URL"</label>
+                    <label for="model-input">{tr(T::new("Hub model id or URL", "Hub 모델 ID 또는 URL"))}</label>
                     <input id="model-input" type="text" placeholder="openai/gpt-oss-20b" spellcheck="false"
                         autocomplete="off" autocapitalize="off" bind:value=model_text />
                 </div>
                 <div class="field rev">
-                    <label for="rev-input">"Revision"</label>
+                    <label for="rev-input">{tr(T::new("Revision", "리비전"))}</label>
                     <input id="rev-input" type="text" placeholder="main" spellcheck="false" autocomplete="off"
                         autocapitalize="off" bind:value=rev_text />
                 </div>
                 <div class="field button">
-                    <button id="load-button" type="submit">"Load"</button>
+                    <button id="load-button" type="submit">{tr(T::new("Load", "불러오기"))}</button>
                 </div>
             </form>
             <div class="paste" class:offer=move || offer_paste.get()>
-                <label for="paste-config">"Or paste a config.json (gated or private repositories)"</label>
+                <label for="paste-config">{tr(T::new("Or paste a config.json (gated or private repositories)", "또는 config.json 붙여넣기 (접근 제한·비공개 저장소)"))}</label>
                 <textarea id="paste-config" rows="3" spellcheck="false" placeholder="{ \"model_type\": … }"
                     bind:value=paste_text></textarea>
                 <div class="row">
                     <button id="paste-apply" type="button"
-                        on:click=move |_| on_config.run((paste_text.get_untracked(), "The pasted config.json".to_string()))>
-                        "Use pasted config"
+                        on:click=move |_| on_config.run((paste_text.get_untracked(), T::new("The pasted config.json", "붙여넣은 config.json").get(lang.get_untracked()).to_string()))>
+                        {tr(T::new("Use pasted config", "붙여넣은 설정 사용"))}
                     </button>
-                    <label class="file" for="upload-config">"or upload one:"</label>
+                    <label class="file" for="upload-config">{tr(T::new("or upload one:", "또는 파일 올리기:"))}</label>
                     <input id="upload-config" type="file" accept=".json,application/json" on:change=on_file />
                 </div>
             </div>

@@ -6,7 +6,7 @@ use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
-pub const SETTINGS_KEYS: [&str; 14] = [
+pub const SETTINGS_KEYS: [&str; 17] = [
     "model",
     "rev",
     "mode",
@@ -21,6 +21,9 @@ pub const SETTINGS_KEYS: [&str; 14] = [
     "gc",
     "optim",
     "attn",
+    "gpus",
+    "shard",
+    "offload",
 ];
 
 /// Whether `key` belongs to [`Settings`].
@@ -90,13 +93,20 @@ pub fn build_query(settings: &Settings, extras: &[(String, String)]) -> String {
 
 /// Apply one control's value, written as its query value (`batch` = `"4"`), to `settings`, validated by the core's
 /// query parser so that the control accepts exactly what a link accepts. `precision` is checked against the
-/// current mode. On error `settings` is unchanged.
+/// current mode, `gpus`/`shard`/`offload` against the mode and the sharding in force. On error `settings` is
+/// unchanged.
 pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), QueryError> {
     let mode = settings.mode.as_str();
-    let parsed = if key == "precision" {
-        Settings::from_pairs([("mode", mode), ("precision", value)])?
-    } else {
-        Settings::from_pairs([(key, value)])?
+    let parsed = match key {
+        "precision" => Settings::from_pairs([("mode", mode), ("precision", value)])?,
+        // Sharding keys are checked together with the mode and the other sharding keys in force, as in a link.
+        "gpus" | "shard" | "offload" => Settings::from_pairs([
+            ("mode", mode),
+            ("shard", settings.shard.as_str()),
+            ("offload", settings.offload.as_str()),
+            (key, value),
+        ])?,
+        _ => Settings::from_pairs([(key, value)])?,
     };
     match key {
         "model" => settings.model = parsed.model,
@@ -120,6 +130,9 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "gc" => settings.gc = parsed.gc,
         "optim" => settings.optim = parsed.optim,
         "attn" => settings.attn = parsed.attn,
+        "gpus" => settings.gpus = parsed.gpus,
+        "shard" => settings.shard = parsed.shard,
+        "offload" => settings.offload = parsed.offload,
         other => {
             return Err(QueryError {
                 key: other.to_string(),

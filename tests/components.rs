@@ -163,14 +163,17 @@ async fn breakdown_follows_the_estimate_signal() {
 
 #[wasm_bindgen_test]
 async fn controls_write_settings_and_show_what_applies() {
-    let settings = RwSignal::new(Settings::default());
+    let settings = RwSignal::new(Settings {
+        mode: Mode::Qlora,
+        ..Settings::default()
+    });
     let has_quantization = Signal::derive(|| false);
     let handle = leptos::mount::mount_to(
         container(),
         move || view! { <Controls settings has_quantization /> },
     );
     tick().await;
-    // QLoRA (default): LoRA fields and double quantization, no generated tokens.
+    // QLoRA: LoRA fields and double quantization, no generated tokens.
     assert!(text_of("rank").is_some() && text_of("dq").is_some());
     assert!(document().get_element_by_id("new-tokens").is_none());
 

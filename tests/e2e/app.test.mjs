@@ -383,4 +383,121 @@ describe('ftmem release build in Chromium', () => {
     assert.deepEqual(await readView(), good.view, 'the pasted model stays on screen');
     assert.equal(await totalBytes(), good.bytes);
   });
+
+  // ------------------------------------------------------------------ presets, fits on, chart, what fits, share
+
+  e2e('the fits-on table covers every GPU, agrees with the chart, and GB/GiB goes into the link', async () => {
+    const rows = page.locator('#fits-table tbody tr[data-gpu]');
+    await until('#fits-table has rows', async () => (await rows.count()) >= 11);
+    const verdicts = await rows.evaluateAll((trs) => trs.map((tr) => ({
+      gpu: tr.dataset.gpu, fits: tr.dataset.fits, room: Number(tr.querySelector('td.headroom')?.dataset.bytes),
+    })));
+    for (const g of ['t4', 'l4', 'rtx-3090', 'rtx-4090', 'rtx-5090', 'a10g', 'a100-40', 'a100-80', 'h100-80', 'h200', 'mi300x']) {
+      assert.ok(verdicts.some((v) => v.gpu === g), `a row for ${g}`);
+    }
+    for (const v of verdicts) {
+      assert.ok(v.fits === 'yes' ? v.room >= 0 : v.room < 0, `${v.gpu}: headroom sign matches the verdict`);
+    }
+    // The list goes from the smallest to the largest GPU: once it fits, it fits on every larger one.
+    const first = verdicts.findIndex((v) => v.fits === 'yes');
+    if (first >= 0) assert.ok(verdicts.slice(first).every((v) => v.fits === 'yes'), JSON.stringify(verdicts));
+    assert.match(await text('#measured-error'), /\d+ %.*\d+/);
+
+    // The chart: one segment per non-zero component of the breakdown, summing to the total.
+    const total = await totalBytes();
+    const segs = await page.locator('#chart rect[data-item]').evaluateAll((rs) => rs.map((r) => Number(r.dataset.bytes)));
+    assert.ok(segs.length >= 3, `segments: ${segs.length}`);
+    assert.equal(segs.reduce((a, b) => a + b, 0), total, 'the segments add up to #total-bytes');
+    assert.ok(Number(await page.locator('#chart-capacity').getAttribute('data-bytes')) > 0, 'the capacity is marked');
+    assert.equal(await page.locator('#chart rect[data-item] title').count(), segs.length, 'each segment has a tooltip');
+
+    await page.locator('label[for="unit-gib"]').click();
+    await until('the URL has unit=gib', async () => new URL(page.url()).searchParams.get('unit') === 'gib');
+    assert.match(await text('#fits-table tbody tr[data-gpu="h200"]'), /GiB/);
+    await page.locator('label[for="unit-gb"]').click();
+    await until('unit leaves the URL', async () => !new URL(page.url()).searchParams.has('unit'));
+    assert.match(await text('#fits-table tbody tr[data-gpu="h200"]'), / GB/);
+  });
+
+  e2e('a preset loads at once with no request to the hub, and titles the page', async () => {
+    const id = 'meta-llama/Meta-Llama-3.1-70B';
+    const before = servers.hub.requests.length;
+    await page.locator(`#presets button[data-preset="${id}"]`).click();
+    await until('#arch-hidden-size shows 8192', async () => showsNumber(await text('#arch-hidden-size'), '8192'));
+    assert.ok(showsNumber(await text('#arch-layers'), '80'), 'Llama 3.1 70B has 80 layers');
+    await until(`the URL has model=${id}`, async () => new URL(page.url()).searchParams.get('model') === id);
+    await until('the title names the model', async () => (await page.title()).includes('Meta-Llama-3.1-70B'));
+    assert.match(await page.title(), /\d+\.\d (GB|GiB)/, 'the title has the total');
+    await page.waitForTimeout(300);
+    assert.equal(servers.hub.requests.length, before, 'no request reached the hub');
+  });
+
+  e2e('sharding controls and the what-fits panel: per-GPU figures, largest batch, fewest GPUs, custom size', async () => {
+    await setControl('#mode', 'full');
+    await page.locator('#gpus').first().waitFor({ state: 'attached' });
+    const one = await until('an estimate', async () => totalBytes());
+    await setControl('#gpus', '8');
+    await setControl('#shard', 'zero3');
+    await until('#per-gpu-note appears', async () => (await page.locator('#per-gpu-note').count()) > 0);
+    const eight = await totalBytes();
+    assert.ok(eight < one, `ZeRO-3 on 8 GPUs needs less per GPU: ${one} -> ${eight}`);
+    await until('the URL has gpus=8&shard=zero3', async () => {
+      const q = new URL(page.url()).searchParams;
+      return q.get('gpus') === '8' && q.get('shard') === 'zero3';
+    });
+    // A combination the core refuses: the message shows and the estimate stays.
+    await setControl('#offload', 'params');
+    await until('offload=params in the URL', async () => new URL(page.url()).searchParams.get('offload') === 'params');
+    const withOffload = await totalBytes();
+    await setControl('#shard', 'zero1');
+    await until('#shard-error says why', async () => (await text('#shard-error')).length > 0);
+    assert.equal(await totalBytes(), withOffload, 'the last good estimate stays');
+    assert.equal(new URL(page.url()).searchParams.get('shard'), 'zero3');
+    assert.ok(Number(await page.locator('#cpu-bytes').getAttribute('data-bytes')) > 0, 'offload needs CPU memory');
+    await setControl('#offload', 'none');
+    await setControl('#shard', 'ddp');
+    await setControl('#gpus', '1');
+
+    await page.locator('#fit-panel summary').click();
+    await setControl('#fit-gpu', 'h100-80');
+    await until('the URL has gpu=h100-80', async () => new URL(page.url()).searchParams.get('gpu') === 'h100-80');
+    await until('#fit-gpus has a row per sharding stage', async () => (await page.locator('#fit-gpus tr[data-shard]').count()) === 5);
+    const z3 = await page.locator('#fit-gpus tr[data-shard="zero3"] td.gpus').getAttribute('data-gpus');
+    assert.ok(/^\d+$/.test(z3) && Number(z3) > 1, `a full fine-tune of a 70 B model needs several H100s with ZeRO-3 (got ${z3})`);
+    assert.equal(await page.locator('#fit-gpus tr[data-shard="ddp"] td.gpus').getAttribute('data-gpus'), '', 'DDP never fits');
+    assert.equal(await page.locator('#fit-batch').getAttribute('data-value'), '', 'no batch fits on one GPU');
+    assert.equal(Number(await page.locator('#chart-capacity').getAttribute('data-bytes')), 81559 * 2 ** 20);
+
+    // LoRA of a 1 B model on a custom 24 GiB GPU: a batch, a sequence and a rank that fit.
+    await page.locator('#presets button[data-preset="meta-llama/Llama-3.2-1B"]').click();
+    await until('Llama 3.2 1B shown', async () => showsNumber(await text('#arch-hidden-size'), '2048'));
+    await setControl('#mode', 'lora');
+    await setControl('#fit-gpu', 'custom');
+    await setControl('#fit-custom-gib', '24');
+    await until('the URL has gpu=24', async () => new URL(page.url()).searchParams.get('gpu') === '24');
+    await until('#fit-rank shows a number', async () => /^\d+$/.test((await page.locator('#fit-rank').getAttribute('data-value')) ?? ''));
+    for (const id of ['#fit-batch', '#fit-seq', '#fit-rank']) {
+      const v = Number(await page.locator(id).getAttribute('data-value'));
+      assert.ok(v >= 1, `${id}: ${v}`);
+    }
+    assert.equal(Number(await page.locator('#chart-capacity').getAttribute('data-bytes')), 24 * 2 ** 30);
+  });
+
+  e2e('the share button copies the link (or shows it to copy)', async () => {
+    await page.locator('#share').click();
+    await until('#share-status reports', async () => ['copied', 'manual'].includes(await page.locator('#share-status').getAttribute('data-state')));
+    if ((await page.locator('#share-status').getAttribute('data-state')) === 'manual') {
+      assert.equal(await page.locator('#share-url').inputValue(), page.url());
+    }
+  });
+
+  e2e('a link without a model opens on the built-in gpt-oss-20b, with no request', async () => {
+    const before = servers.hub.requests.length;
+    await page.goto(servers.appUrl + '/');
+    await until('#arch-model-type shows gpt_oss', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    assert.ok(showsNumber(await text('#arch-hidden-size'), '2880'));
+    await until('the title names gpt-oss-20b', async () => (await page.title()).includes('gpt-oss-20b'));
+    assert.equal(servers.hub.requests.length, before, 'no request reached the hub');
+    assert.equal(new URL(page.url()).search, '', 'the link stays bare');
+  });
 });

@@ -1,0 +1,145 @@
+//! Sharing (issue 5 §4): a button that copies the current link (every setting is in it), and a short human page
+//! title (`gpt-oss-20b · QLoRA r16 · 23.1 GB`) that follows the view.
+//!
+//! The copy uses `navigator.clipboard.writeText` when the page has it (a secure context); otherwise, or when the
+//! browser refuses, the link is shown in a read-only field, selected, for the user to copy. Nothing here can
+//! panic: every browser object is looked up and may be missing.
+
+use crate::fits::Unit;
+use crate::i18n::{tr, use_lang, T};
+use ftmem_core::settings::Mode;
+use ftmem_core::{Bytes, Settings};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Title of the page when nothing is estimated.
+pub const BASE_TITLE: &str = "ftmem · GPU memory for LLM fine-tuning";
+
+/// Short name of a Hub id (`openai/gpt-oss-20b` → `gpt-oss-20b`).
+pub fn short_model_name(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// The page title for `model` (a Hub id or a short name; empty: the base title), the settings and the per-GPU
+/// total: `gpt-oss-20b · QLoRA r16 · 23.1 GB`, `Llama-3.1-70B · Full · 8 GPUs ZeRO-3 · 61.2 GB per GPU`,
+/// `Qwen3-8B · inference · 17.9 GB`. Mode names are the field's terms, the same in both languages.
+pub fn page_title(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit) -> String {
+    let Some(total) = total else {
+        return BASE_TITLE.to_string();
+    };
+    let name = short_model_name(model.trim());
+    let mode = match s.mode {
+        Mode::Inference => "inference".to_string(),
+        Mode::Full => "Full".to_string(),
+        Mode::Lora => format!("LoRA r{}", s.rank),
+        Mode::Qlora => format!("QLoRA r{}", s.rank),
+    };
+    let mut parts: Vec<String> = Vec::with_capacity(4);
+    if !name.is_empty() {
+        parts.push(name.to_string());
+    }
+    parts.push(mode);
+    if s.gpus > 1 {
+        parts.push(format!("{} GPUs {}", s.gpus, crate::breakdown::shard_label(s.shard)));
+        parts.push(format!("{} per GPU", unit.format_short(total)));
+    } else {
+        parts.push(unit.format_short(total));
+    }
+    parts.join(" · ")
+}
+
+/// Keeps `document.title` equal to `title()` (renders nothing).
+#[component]
+pub fn PageTitle(#[prop(into)] title: Signal<String>) -> impl IntoView {
+    Effect::new(move |_| {
+        let t = title.get();
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&t);
+        }
+    });
+}
+
+/// Ask the clipboard to hold `text`. `Ok` once written; `Err` when the page has no clipboard API or the browser
+/// refused (no permission, not a secure context, no user gesture).
+pub async fn copy_to_clipboard(text: &str) -> Result<(), ()> {
+    let window = web_sys::window().ok_or(())?;
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard")).map_err(|_| ())?;
+    if clipboard.is_undefined() || clipboard.is_null() {
+        return Err(());
+    }
+    let write = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
+        .map_err(|_| ())?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| ())?;
+    let promise = write
+        .call1(&clipboard, &JsValue::from_str(text))
+        .map_err(|_| ())?
+        .dyn_into::<js_sys::Promise>()
+        .map_err(|_| ())?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
+}
+
+/// The current page URL (empty when unavailable).
+pub fn current_link() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// The share button. Ids: `#share` (button), `#share-status` (`data-state` = `idle|copied|manual`),
+/// `#share-url` (read-only field with the link, shown when the clipboard cannot be used).
+#[component]
+pub fn ShareButton() -> impl IntoView {
+    let lang = use_lang();
+    let state = RwSignal::new("idle");
+    let link = RwSignal::new(String::new());
+    let on_click = move |_| {
+        let href = current_link();
+        link.set(href.clone());
+        leptos::task::spawn_local(async move {
+            match copy_to_clipboard(&href).await {
+                Ok(()) => state.set("copied"),
+                Err(()) => {
+                    state.set("manual");
+                    // Select the link in the field for a manual copy (after it is rendered).
+                    leptos::task::spawn_local(async move {
+                        if let Some(el) = web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.get_element_by_id("share-url"))
+                            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        {
+                            let _ = el.focus();
+                            el.select();
+                        }
+                    });
+                }
+            }
+        });
+    };
+    view! {
+        <div class="share">
+            <button id="share" type="button" class="secondary" on:click=on_click>
+                {tr(T::new("Copy link", "링크 복사"))}
+            </button>
+            <span id="share-status" class="muted small" role="status" data-state=move || state.get()>
+                {move || match state.get() {
+                    "copied" => T::new("Link copied: it restores this view.", "링크를 복사했습니다: 이 화면을 그대로 복원합니다.").get(lang.get()),
+                    "manual" => T::new("Copy the link below:", "아래 링크를 복사하세요:").get(lang.get()),
+                    _ => "",
+                }}
+            </span>
+            <Show when=move || state.get() == "manual">
+                <label for="share-url" class="sr-only">{tr(T::new("Link to this view", "이 화면의 링크"))}</label>
+                <input id="share-url" type="text" readonly prop:value=move || link.get()
+                    on:focus=move |ev| {
+                        if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            el.select();
+                        }
+                    } />
+            </Show>
+        </div>
+    }
+}
