@@ -8,7 +8,12 @@
 use ftmem_core::{estimate, parse_config, Settings};
 use std::path::PathBuf;
 
-const FILES: [&str; 3] = ["peaks_h200.jsonl", "peaks_h200_new.jsonl", "peaks_h200_holdout.jsonl"];
+const FILES: [&str; 4] = [
+    "peaks_h200.jsonl",
+    "peaks_h200_new.jsonl",
+    "peaks_h200_holdout.jsonl",
+    "peaks_h200_holdout2.jsonl",
+];
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
