@@ -12,10 +12,10 @@
 //! | `#model-input` | Hub id or Hub URL |
 //! | `#rev-input` | revision (shows `main` by default; empty also means `main`) |
 //! | `#load-button` | loads; Enter in `#model-input`/`#rev-input` does the same |
-//! | `#load-status` | status line (`Loading…`, `Loaded openai/gpt-oss-20b @ main`); `data-state` = `idle|loading|done` |
+//! | `#load-status` | status line (`Loading config.json…`, `Showing the config.json of openai/gpt-oss-20b @ main.`); `data-state` = `idle|loading|done` |
 //! | `#endpoint-input` | Hub endpoint (settings panel, always visible; stored in localStorage `ftmem.endpoint`) |
 //! | `#paste-config`, `#paste-apply` | paste a config.json and use it; `#upload-config` is the file input |
-//! | `#arch-model-type`, `#arch-hidden-size`, `#arch-layers`, `#arch-heads`, `#arch-kv-heads`, `#arch-head-dim`, `#arch-intermediate`, `#arch-vocab`, `#arch-context`, `#arch-tied`, `#arch-experts` | architecture facts: plain integers without separators (`2880`, `201088`); `#arch-tied` = `yes`/`no`; `#arch-experts` only for MoE (`32 total, 4 per token`) |
+//! | `#arch-model-type`, `#arch-hidden-size`, `#arch-layers`, `#arch-heads`, `#arch-kv-heads`, `#arch-head-dim`, `#arch-intermediate`, `#arch-vocab`, `#arch-context`, `#arch-tied`, `#arch-experts` | architecture facts: plain integers without separators (`2880`, `201088`); `#arch-tied` = `yes`/`no` (Korean `예`/`아니요`, `data-value` = `yes`/`no`); `#arch-experts` only for MoE (`32 total, 4 per token`) |
 //! | `#params-total` | `20,914,757,184 parameters (20.9 B)`; `data-params` = raw count |
 //! | `#params-active` | active parameters per token; `data-params` = raw count |
 //! | `#total-bytes` | total peak, e.g. `13.42 GB (12.50 GiB)`; `data-bytes` = raw byte count |
@@ -23,16 +23,19 @@
 //! | `#query-error` | a link's unusable settings while `#error` shows a load error |
 //! | `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens`, `#rank`, `#targets`, `#targets-custom`, `#dropout`, `#dq`, `#gc`, `#optim`, `#attn` | controls; present only where they apply (`#new-tokens`: inference; `#rank`/`#targets`/`#dropout`: LoRA and QLoRA; `#dq`: QLoRA; `#gc`/`#optim`: training modes) |
 //! | `#rule-of-thumb` | the tutorial's rule-of-thumb table |
+//! | `#lang-toggle` | the language toggle (button: English ↔ 한국어); the language is the UI-only link key `lang=en|ko` |
 
 use crate::arch_panel::{ArchPanel, Loaded};
 use crate::breakdown::Breakdown;
+use crate::warnings::Warnings;
 use crate::chart::Chart;
 use crate::controls::Controls;
 use crate::fit_panel::FitPanel;
 use crate::fits::{self, FitsTable, GpuChoice};
 use crate::presets::{self, Presets};
 use crate::share::{self, PageTitle, ShareButton};
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorKind, Msg};
+use crate::i18n::{self, provide_lang, tr, use_lang, LangSource, LangToggle, T};
 use crate::hub;
 use crate::model_source::ModelSource;
 use crate::rule_of_thumb::RuleOfThumb;
@@ -73,11 +76,13 @@ pub fn ErrorBox(
     #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
     let id = id.unwrap_or("error");
+    let lang = use_lang();
     move || {
         error.get().map(|e| {
+            let text = e.text(lang.get()).to_string();
             view! {
                 <div id=id class="error-box" role="alert" data-kind=e.kind.as_str()>
-                    {e.message}
+                    {text}
                 </div>
             }
         })
@@ -92,6 +97,17 @@ fn Page() -> impl IntoView {
 
     // Settings from the link, a bad key falling back to its default with a message.
     let initial_pairs = url_state::split_query(&location.search.get_untracked());
+    // The language: the link's `lang`, else the stored choice, else the browser's (see crate::i18n::choose). It
+    // goes into the link only once it is a choice (link, storage, toggle), so a bare link follows each reader.
+    let (initial_lang, lang_source) = i18n::choose(
+        url_state::lang_from_pairs(&initial_pairs),
+        i18n::load_stored_lang().as_deref(),
+        i18n::browser_lang().as_deref(),
+    );
+    let lang = RwSignal::new(initial_lang);
+    provide_lang(lang);
+    let lang_chosen = RwSignal::new(lang_source != LangSource::Browser);
+    Effect::new(move |_| i18n::set_document_lang(lang.get()));
     let (initial, query_errors) = url_state::settings_from_pairs_lenient(&initial_pairs);
     let settings = RwSignal::new(initial.clone());
     let query_error =
@@ -110,7 +126,7 @@ fn Page() -> impl IntoView {
     let showing_default = RwSignal::new(false);
     let show_default = move || {
         let p = presets::DEFAULT_PRESET;
-        if let Ok(l) = Loaded::from_text(p.config, &presets::source_label(p)) {
+        if let Ok(l) = Loaded::from_text_in(p.config, &presets::source_msg(p)) {
             loaded.set(Some(l));
             showing_default.set(true);
         }
@@ -134,8 +150,11 @@ fn Page() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Some((r, res))) = fetched.get() {
-            let source = format!("config.json of {} @ {}", r.id, r.rev);
-            match res.and_then(|text| Loaded::from_text(&text, &source)) {
+            let source = Msg::new(
+                format!("the config.json of {} @ {}", r.id, r.rev),
+                format!("{} @ {}의 config.json", r.id, r.rev),
+            );
+            match res.and_then(|text| Loaded::from_text_in(&text, &source)) {
                 Ok(l) => {
                     loaded.set(Some(l));
                     load_error.set(None);
@@ -143,7 +162,7 @@ fn Page() -> impl IntoView {
                 }
                 // A preset's built-in config stands in when the Hub cannot give it (gated, offline, ...).
                 Err(e) => match presets::fallback(&r.id, &r.rev, e.kind)
-                    .and_then(|p| Loaded::from_text(p.config, &presets::source_label(p)).ok())
+                    .and_then(|p| Loaded::from_text_in(p.config, &presets::source_msg(p)).ok())
                 {
                     Some(l) => {
                         loaded.set(Some(l));
@@ -177,7 +196,7 @@ fn Page() -> impl IntoView {
     let on_load = Callback::new(move |()| {
         let m = match hub::normalize_model_input(&model_text.get_untracked()) {
             Ok(m) => m,
-            Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+            Err(msg) => return load_error.set(Some(AppError::from_msg(ErrorKind::Input, msg))),
         };
         // A revision in a pasted URL wins over the revision field, and is shown there.
         let rev_in = m
@@ -186,7 +205,7 @@ fn Page() -> impl IntoView {
             .unwrap_or_else(|| rev_text.get_untracked());
         let rev = match hub::normalize_revision(&rev_in) {
             Ok(r) => r,
-            Err(msg) => return load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+            Err(msg) => return load_error.set(Some(AppError::from_msg(ErrorKind::Input, msg))),
         };
         model_text.set(m.id.clone());
         rev_text.set(rev.clone());
@@ -196,9 +215,9 @@ fn Page() -> impl IntoView {
         });
         start_load(m.id, rev);
     });
-    let on_config = Callback::new(move |(text, source): (String, String)| {
-        match Loaded::from_text(&text, &source) {
-            Ok(mut l) => {
+    let on_config = Callback::new(move |(text, source): (String, Msg)| {
+        match Loaded::from_text_in(&text, &source) {
+            Ok(l) => {
                 // A fetch still under way must not replace what the user chose.
                 request.set(None);
                 // The link keeps the model id only when the config stands in for a Hub model that could not be
@@ -220,7 +239,6 @@ fn Page() -> impl IntoView {
                         s.rev = "main".into();
                     });
                 }
-                l.source = source.to_lowercase();
                 loaded.set(Some(l));
                 load_error.set(None);
                 showing_default.set(false);
@@ -232,7 +250,7 @@ fn Page() -> impl IntoView {
     // A preset: its built-in config.json, no request.
     let on_preset = Callback::new(move |p: &'static presets::Preset| {
         request.set(None);
-        match Loaded::from_text(p.config, &presets::source_label(p)) {
+        match Loaded::from_text_in(p.config, &presets::source_msg(p)) {
             Ok(l) => {
                 loaded.set(Some(l));
                 load_error.set(None);
@@ -252,7 +270,7 @@ fn Page() -> impl IntoView {
     if !initial.model.is_empty() {
         match hub::normalize_model_input(&initial.model) {
             Ok(m) => start_load(m.id, initial.rev.clone()),
-            Err(msg) => load_error.set(Some(AppError::new(ErrorKind::Input, msg))),
+            Err(msg) => load_error.set(Some(AppError::from_msg(ErrorKind::Input, msg))),
         }
     } else {
         show_default();
@@ -265,6 +283,7 @@ fn Page() -> impl IntoView {
         let current = search.strip_prefix('?').unwrap_or(&search).to_string();
         let extras = url_state::extra_pairs(&url_state::split_query(&current));
         let extras = fits::with_ui_pairs(&extras, unit.get(), gpu_choice.get().as_ref());
+        let extras = url_state::with_lang_pair(&extras, lang_chosen.get().then(|| lang.get()));
         let q = url_state::build_query(&s, &extras);
         if q != current {
             let path = location.pathname.get_untracked();
@@ -298,6 +317,13 @@ fn Page() -> impl IntoView {
                 .map(|l| settings.with(|s| ftmem_core::estimate(&l.arch, s)))
         })
     });
+    let warnings = Memo::new(move |_| {
+        loaded.with(|l| {
+            l.as_ref()
+                .map(|l| settings.with(|s| ftmem_core::warnings::warnings(&l.arch, s)))
+                .unwrap_or_default()
+        })
+    });
     let has_quantization = Signal::derive(move || {
         loaded.with(|l| l.as_ref().is_some_and(|l| l.arch.quantization.is_some()))
     });
@@ -327,24 +353,34 @@ fn Page() -> impl IntoView {
     });
     let title = Signal::derive(move || {
         let total = estimate.with(|e| e.as_ref().and_then(|r| r.as_ref().ok()).map(|e| e.total_bytes));
-        shown_model.with(|m| settings.with(|s| share::page_title(m, s, total, unit.get())))
+        shown_model.with(|m| settings.with(|s| share::page_title_in(m, s, total, unit.get(), lang.get())))
     });
     let chart_gpu = Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
 
     let (pending, set_pending) = signal(false);
     let status = move || {
-        let current = loaded.with(|l| l.as_ref().map(|l| l.source.clone()));
+        let l = lang.get();
+        let current = loaded.with(|m| m.as_ref().map(|m| m.source_in(l).to_string()));
         match (pending.get(), current) {
-            (true, _) => ("loading", "Loading config.json…".to_string()),
-            (false, Some(src)) => ("done", format!("Showing {src}.")),
-            (false, None) => ("idle", "No model loaded yet.".to_string()),
+            (true, _) => ("loading", T::new("Loading config.json…", "config.json 불러오는 중…").get(l).to_string()),
+            (false, Some(src)) => ("done", match l {
+                i18n::Lang::En => format!("Showing {src}."),
+                i18n::Lang::Ko => format!("표시 중: {src}"),
+            }),
+            (false, None) => ("idle", T::new("No model loaded yet.", "아직 불러온 모델이 없습니다.").get(l).to_string()),
         }
     };
 
     view! {
         <header class="top">
-            <h1>"ftmem"</h1>
-            <p class="tagline">"GPU memory for fine-tuning and serving LLMs, from the model's config.json"</p>
+            <div class="title-row">
+                <h1>"ftmem"</h1>
+                <LangToggle chosen=lang_chosen />
+            </div>
+            <p class="tagline">{tr(T::new(
+                "GPU memory for fine-tuning and serving LLMs, from the model's config.json",
+                "모델의 config.json으로 계산하는 LLM 파인튜닝·서빙 GPU 메모리",
+            ))}</p>
             <ShareButton />
         </header>
         <PageTitle title />
@@ -364,6 +400,7 @@ fn Page() -> impl IntoView {
                 <Controls settings has_quantization />
             </div>
             <div class="col-result">
+                <Warnings warnings />
                 <Breakdown estimate unit />
                 <Chart estimate gpu=chart_gpu unit />
                 <FitsTable estimate unit choice=gpu_choice />
@@ -376,9 +413,10 @@ fn Page() -> impl IntoView {
             </div>
         </main>
         <footer class="foot">
-            <p class="muted small">
-                "Every number comes from the ftmem core; the settings are in the link, the endpoint stays in this browser."
-            </p>
+            <p class="muted small">{tr(T::new(
+                "Every number comes from the ftmem core; the settings are in the link, the endpoint stays in this browser.",
+                "모든 수치는 ftmem 코어가 계산합니다. 설정은 링크에 담기고, 엔드포인트는 이 브라우저에만 남습니다.",
+            ))}</p>
         </footer>
     }
 }

@@ -25,3 +25,4 @@ pub mod rule_of_thumb;
 pub mod settings_panel;
 pub mod share;
 pub mod url_state;
+pub mod warnings;

@@ -19,6 +19,7 @@ pub mod params;
 pub mod rule_of_thumb;
 pub mod settings;
 pub mod units;
+pub mod warnings;
 pub mod weights;
 
 pub use arch::Architecture;

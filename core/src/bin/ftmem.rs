@@ -66,6 +66,7 @@ mod ftmem_cli {
                     "total_gib": (est.total_bytes.gib() * 1000.0).round() / 1000.0,
                     "components": components,
                     "approximate": est.approximate,
+                    "warnings": ftmem_core::warnings::warnings(&arch, &settings),
                     "gpus": est.gpus,
                     "shard": est.shard,
                     "offload": est.offload,

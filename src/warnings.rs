@@ -1,0 +1,63 @@
+//! The core's warnings for the current model and settings ([`ftmem_core::warnings::warnings`]), shown above the
+//! breakdown in the chosen language. Id: `#warnings`, one `li[data-code=<code>]` per warning.
+
+use crate::i18n::{use_lang, Lang, T};
+use ftmem_core::warnings::{Warning, WarningCode};
+use leptos::prelude::*;
+
+/// The text of a warning in `lang`; the core's English message is the English text.
+pub fn warning_text(w: &Warning, lang: Lang) -> String {
+    match lang {
+        Lang::En => w.message.clone(),
+        Lang::Ko => korean(w.code).to_string(),
+    }
+}
+
+fn korean(code: WarningCode) -> &'static str {
+    match code {
+        WarningCode::SeqExceedsContext => {
+            "시퀀스 길이(추론은 프롬프트 + 생성 토큰)가 모델의 최대 컨텍스트(max_position_embeddings)보다 깁니다."
+        }
+        WarningCode::EagerAttention => {
+            "transformers는 이 아키텍처에 eager 어텐션을 씁니다: 배치 × 헤드 × 시퀀스² 크기의 점수 행렬을 저장하므로 메모리가 시퀀스 길이의 제곱으로 늘어납니다. 모델이 허용하면 attn=sdpa로 피할 수 있습니다."
+        }
+        WarningCode::StackedExpertsNotQuantized => {
+            "MoE 전문가(expert) 가중치가 nn.Linear가 아닌 쌓인 파라미터라서 bitsandbytes가 양자화하지 않고, prepare_model_for_kbit_training이 fp32로 올립니다. 이 모델에서는 QLoRA가 LoRA보다 메모리를 더 씁니다."
+        }
+        WarningCode::ApproximateArchitecture => {
+            "ftmem이 정확히 아는 모델 계열이 아닙니다: 파라미터 수는 일반 디코더 구조로 계산한 근사치입니다."
+        }
+        WarningCode::DequantizedWeights => {
+            "체크포인트는 양자화되어 있지만 이 정밀도에서는 가중치를 역양자화해 보관합니다 (precision=stored는 체크포인트 형식을 그대로 유지합니다)."
+        }
+    }
+}
+
+/// The list of warnings (nothing when there are none).
+#[component]
+pub fn Warnings(#[prop(into)] warnings: Signal<Vec<Warning>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        let l = lang.get();
+        warnings.with(|ws| {
+            (!ws.is_empty()).then(|| {
+                let items = ws
+                    .iter()
+                    .map(|w| {
+                        let code = serde_json::to_value(w.code)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default();
+                        view! { <li data-code=code>{warning_text(w, l)}</li> }
+                    })
+                    .collect_view();
+                view! {
+                    <section class="card warnings" id="warnings" role="status" aria-label=T::new("Warnings", "주의").get(l)>
+                        <h2>{T::new("Before you trust this number", "이 수치를 믿기 전에").get(l)}</h2>
+                        <ul>{items}</ul>
+                    </section>
+                }
+            })
+        })
+    }
+}
