@@ -81,9 +81,11 @@ pub fn parse_quantization(c: &Cfg) -> Result<Option<Quantization>, ConfigError> 
         }
         "gptq" | "awq" => {
             let bits = q.size_or("bits", 64, 4)?;
-            let group_size = match q.get("group_size").and_then(|v| v.as_i64()) {
-                Some(g) if g > 0 => Some(g as u64),
-                _ => None,
+            // `group_size` -1 (or absent) is one group per row; otherwise a positive whole number of inputs.
+            let group_size = match q.get("group_size") {
+                None => None,
+                Some(v) if v.as_i64() == Some(-1) => None,
+                Some(_) => Some(q.size("group_size", MAX_DIM)?.unwrap_or(1)),
             };
             Quantization::IntGroup {
                 name: method.clone(),
@@ -141,27 +143,27 @@ pub fn loaded_bytes(arch: &Architecture, bits: u64) -> Result<Bytes, Overflow> {
 /// every parameter at the checkpoint dtype.
 pub fn stored_bytes(arch: &Architecture) -> Result<Bytes, Overflow> {
     let dense = checkpoint_bits(arch);
+    let not_convert = match &arch.quantization {
+        Some(Quantization::Mxfp4 { modules_to_not_convert }) | Some(Quantization::Fp8 { modules_to_not_convert, .. }) => {
+            NotConvert::new(modules_to_not_convert)
+        }
+        _ => NotConvert::new(&[]),
+    };
     let mut total = Bytes::ZERO;
     for (layer, m) in modules(arch) {
         let b = match &arch.quantization {
             None | Some(Quantization::Unknown { .. }) => plain(m, dense)?,
-            Some(Quantization::Mxfp4 {
-                modules_to_not_convert,
-            }) => {
-                if matches!(m.kind, ModuleKind::StackedLinear(_))
-                    && !excluded(modules_to_not_convert, layer, m)
+            Some(Quantization::Mxfp4 { .. }) => {
+                if matches!(m.kind, ModuleKind::StackedLinear(_)) && !not_convert.excludes(layer, m)
                 {
                     per_instances(m, |s| mxfp4_weight(s.in_features, s.out_features), dense)?
                 } else {
                     plain(m, dense)?
                 }
             }
-            Some(Quantization::Fp8 {
-                weight_block_size,
-                modules_to_not_convert,
-            }) => {
+            Some(Quantization::Fp8 { weight_block_size, .. }) => {
                 let quantizable = layer.is_some() && !matches!(m.kind, ModuleKind::Other);
-                if quantizable && !excluded(modules_to_not_convert, layer, m) {
+                if quantizable && !not_convert.excludes(layer, m) {
                     per_instances(
                         m,
                         |s| fp8_weight(s.in_features, s.out_features, *weight_block_size),
@@ -345,36 +347,85 @@ fn int_group_weight(
 /// pattern matches when its layer index (if any) is the module's and its last segment is the module's leaf
 /// name or the block holding it (`self_attn`/`attn` for attention, `router`/`gate` for routers,
 /// `experts` for experts, `mlp` for any feed-forward module).
+#[cfg(test)]
 fn excluded(patterns: &[String], layer: Option<usize>, m: &Module) -> bool {
-    use crate::arch::Component as C;
-    patterns.iter().any(|p| {
-        let segs: Vec<&str> = p.split('.').collect();
-        let li = segs.iter().position(|s| *s == "layers" || *s == "h");
-        let in_layer = match (li.and_then(|i| segs.get(i + 1)), layer) {
-            (Some(&"*"), Some(_)) => true,
-            (Some(n), Some(l)) => n.parse::<usize>().ok() == Some(l),
-            (None, None) => true,
-            (Some(_), None) => false,
-            (None, Some(_)) => segs.len() == 1,
+    NotConvert::new(patterns).excludes(layer, m)
+}
+
+/// `modules_to_not_convert` parsed once and indexed by decoder layer, so checking every module of every layer
+/// costs O(patterns of that layer), not O(all patterns): a config listing thousands of patterns for thousands of
+/// layers (DeepSeek-style per-layer lists) stays linear instead of layers × patterns.
+struct NotConvert<'a> {
+    /// Patterns without a layer index (`lm_head`, `model.embed_tokens`): outer modules, and — when a single
+    /// segment — any module of that name inside the layers too.
+    outer: Vec<Vec<&'a str>>,
+    /// Single-segment patterns (`gate`), which also match inside every layer.
+    bare: Vec<Vec<&'a str>>,
+    /// `layers.*.…` patterns: every layer.
+    any_layer: Vec<Vec<&'a str>>,
+    /// `layers.N.…` patterns by N.
+    by_layer: std::collections::HashMap<usize, Vec<Vec<&'a str>>>,
+}
+
+impl<'a> NotConvert<'a> {
+    fn new(patterns: &'a [String]) -> NotConvert<'a> {
+        let mut nc = NotConvert {
+            outer: Vec::new(),
+            bare: Vec::new(),
+            any_layer: Vec::new(),
+            by_layer: std::collections::HashMap::new(),
         };
-        if !in_layer {
-            return false;
+        for p in patterns {
+            let segs: Vec<&str> = p.split('.').collect();
+            match segs.iter().position(|s| *s == "layers" || *s == "h") {
+                None => {
+                    if segs.len() == 1 {
+                        nc.bare.push(segs.clone());
+                    }
+                    nc.outer.push(segs);
+                }
+                Some(i) => {
+                    let rest = segs[(i + 2).min(segs.len())..].to_vec();
+                    match segs.get(i + 1) {
+                        Some(&"*") => nc.any_layer.push(rest),
+                        Some(n) => {
+                            if let Ok(l) = n.parse::<usize>() {
+                                nc.by_layer.entry(l).or_default().push(rest);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            }
         }
-        let rest = &segs[li.map(|i| i + 2).unwrap_or(0).min(segs.len())..];
-        rest.iter().any(|s| {
-            *s == m.name
-                || (matches!(*s, "self_attn" | "attn" | "attention" | "mixer")
-                    && m.component == C::Attention)
-                || (matches!(*s, "router" | "gate") && m.component == C::Router)
-                || (*s == "experts" && m.component == C::Experts)
-                || (*s == "mlp"
-                    && matches!(
-                        m.component,
-                        C::Mlp | C::Experts | C::SharedExperts | C::Router
-                    )
-                    && rest.len() == 1)
-                || (*s == "embed_tokens" && m.component == C::Embeddings)
-        })
+        nc
+    }
+
+    fn excludes(&self, layer: Option<usize>, m: &Module) -> bool {
+        let hit = |rest: &Vec<&str>| rest_matches(rest, m);
+        match layer {
+            None => self.outer.iter().any(hit),
+            Some(l) => {
+                self.bare.iter().any(hit)
+                    || self.any_layer.iter().any(hit)
+                    || self.by_layer.get(&l).is_some_and(|v| v.iter().any(hit))
+            }
+        }
+    }
+}
+
+/// Whether the segments after the layer index (or the whole pattern) name module `m`.
+fn rest_matches(rest: &[&str], m: &Module) -> bool {
+    use crate::arch::Component as C;
+    rest.iter().any(|s| {
+        *s == m.name
+            || (matches!(*s, "self_attn" | "attn" | "attention" | "mixer") && m.component == C::Attention)
+            || (matches!(*s, "router" | "gate") && m.component == C::Router)
+            || (*s == "experts" && m.component == C::Experts)
+            || (*s == "mlp"
+                && matches!(m.component, C::Mlp | C::Experts | C::SharedExperts | C::Router)
+                && rest.len() == 1)
+            || (*s == "embed_tokens" && m.component == C::Embeddings)
     })
 }
 

@@ -1,18 +1,21 @@
 //! Calibration: the estimate against every measured run of `tests/fixtures/truth/`: the 29 original runs
 //! (`peaks_h200.jsonl`), the 23 of issue 4 §4 (`peaks_h200_new.jsonl`) and the 14 hold-out runs
 //! (`peaks_h200_holdout.jsonl`, measured after the model was written, in settings and on models the other two
-//! files do not have). Prints a per-run table with the error of `total_bytes` (what `nvidia-smi` shows) and of
+//! files do not have), the 15 of the second hold-out (`peaks_h200_holdout2.jsonl`) and 3 diagnostic runs of
+//! QLoRA's math-SDPA recomputation (`peaks_h200_diag.jsonl`, measured while explaining the Mistral QLoRA run of
+//! the second hold-out). Prints a per-run table with the error of `total_bytes` (what `nvidia-smi` shows) and of
 //! `allocated_bytes` (`torch.cuda.max_memory_allocated`), a summary per file, and fails when, over the union,
 //! the median |error| of `total_bytes` exceeds 5 % or the largest exceeds 12 % (issue 4).
 
 use ftmem_core::{estimate, parse_config, Settings};
 use std::path::PathBuf;
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "peaks_h200.jsonl",
     "peaks_h200_new.jsonl",
     "peaks_h200_holdout.jsonl",
     "peaks_h200_holdout2.jsonl",
+    "peaks_h200_diag.jsonl",
 ];
 
 fn fixtures() -> PathBuf {

@@ -131,17 +131,47 @@ fn attn_softcap(run: &Run) -> bool {
 /// Bytes saved by one decoder layer per token of training, with `seq` the sequence length (eager attention
 /// keeps a score row of `seq` keys per query and head).
 pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, EstimateError> {
+    Ok(layer_saved_split(run, layer, seq)?.total)
+}
+
+/// One layer's saved bytes per token, split by when the layer's backward frees them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LayerSaved {
+    /// Everything the layer saves ([`layer_saved`]).
+    pub total: u64,
+    /// What is still alive while the attention's own gradients are formed (the scores' gradient for math SDPA
+    /// and eager attention, the SDPA backward kernel otherwise): the first norm's tensors, the attention inputs
+    /// and the attention's own saved tensors, less those of nodes that have already run — the output
+    /// projection's input and, with materialised scores, the (repeated) values and the bf16 copy of the
+    /// probabilities, which the probabilities × values product saved and freed when back-propagated.
+    pub at_attention_backward: u64,
+    /// The first norm's fp32 input (4·d): the layer's input itself when the residual stream is fp32 (`to(fp32)`
+    /// is then a no-op), i.e. under gradient checkpointing the checkpointed tensor.
+    pub first_norm_input: u64,
+}
+
+/// [`layer_saved`] with the split of [`LayerSaved`].
+pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<LayerSaved, EstimateError> {
     let h = run.arch.hidden_size;
     let (r, c) = (run.r, run.c);
     let mut t = 0u64;
+    let mut first_norm = None;
+    let mut first_norm_input = 0u64;
     // Norms of width hidden.
     for m in layer.modules.iter().filter(|m| m.component == Component::Norms) {
         let d = if m.params.0 >= 2 * h { h } else { m.params.0.max(1) };
-        t = add(t, mul(4, d)?)?;
+        let mut n = mul(4, d)?;
         if run.train_base {
-            t = add(t, mul(r, d)?)?;
+            n = add(n, mul(r, d)?)?;
         }
+        if first_norm.is_none() {
+            first_norm = Some(n);
+            first_norm_input = mul(4, d)?;
+        }
+        t = add(t, n)?;
     }
+    let norms = t;
+    let mut at_attn = first_norm.unwrap_or(0);
     let mods = || layer.modules.iter();
     let is_lin = |m: &&Module| matches!(m.kind, ModuleKind::Linear(_) | ModuleKind::StackedLinear(_));
     // Attention.
@@ -159,18 +189,23 @@ pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, Est
             };
             t = add(t, mul(4 + if run.train_base { c } else { 0 }, w)?)?;
         }
+        // Freed before the attention's own gradients are formed (see `LayerSaved::at_attention_backward`).
+        let mut freed = 0u64;
         if math_sdpa(run, &layer.mixer) {
             // Math SDPA: scaled q, the repeated and scaled k, the repeated v, and the softmax output.
             t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
             t = add(t, mul(mul(heads, seq)?, c)?)?;
+            freed = mul(c, v.max(q))?;
         } else if run.eager {
             let per_score = 4 + if c != 4 { c } else { 0 } + if attn_softcap(run) { c } else { 0 };
             t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
             t = add(t, mul(mul(heads, seq)?, per_score)?)?;
+            freed = add(mul(c, v.max(q))?, mul(mul(heads, seq)?, if c != 4 { c } else { 0 })?)?;
         } else {
             t = add(t, mul(c, add(add(mul(q, 2)?, kv)?, v)?)?)?;
             t = add(t, mul(4, heads)?)?;
         }
+        at_attn = add(at_attn, (t - norms).saturating_sub(freed))?;
         let outs = mods()
             .filter(is_lin)
             .filter(|m| m.component == Component::Attention && is_attn_out(m));
@@ -184,6 +219,7 @@ pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, Est
                 let inputs = mods().filter(is_lin).filter(|m| m.component == Component::Mixer);
                 t = add(t, consumers(run, h, r, inputs, false)?)?;
                 t = add(t, mul(mul(c, 4)?, inner_width)?)?;
+                at_attn = add(at_attn, t - norms)?;
             }
             _ => {}
         }
@@ -234,7 +270,11 @@ pub(crate) fn layer_saved(run: &Run, layer: &Layer, seq: u64) -> Result<u64, Est
     if run.arch.residual_dropout > 0.0 {
         t = add(t, mul(2, h)?)?;
     }
-    Ok(t)
+    Ok(LayerSaved {
+        total: t,
+        at_attention_backward: at_attn.min(t),
+        first_norm_input,
+    })
 }
 
 /// Tensors of the MLP's intermediate width that the activation function saves for backward *besides* its input,
@@ -255,11 +295,38 @@ pub(crate) fn activation_extra_saved(hidden_act: &str) -> u64 {
     }
 }
 
-/// Extra bytes per token that one layer's backward holds on top of its saved tensors (gradients of its
-/// intermediate activations: the MLP's `grad(prod)`, `grad(act)`, `grad(up)`, or eager attention's gradient of
-/// the scores in bf16 and fp32 and the softmax backward's fp32 output), plus the gradients of the layer's input
-/// and output (2 × r·hidden).
-pub(crate) fn layer_backward_transient(run: &Run, layer: &Layer, seq: u64) -> Result<u64, EstimateError> {
+/// Peak bytes per token of one checkpointed layer while it is recomputed and back-propagated, as
+/// (attention phase, MLP phase), both with the gradients of the layer's input and output (2 × r·hidden).
+///
+/// torch 2.11 `utils/checkpoint.py` (non-reentrant): the recomputation stores each saved tensor under a handle
+/// that `unpack_hook` drops (`holder.handles[gid] = None`) when backward first unpacks it, and the autograd
+/// engine releases a node's saved variables once it has run, so a layer's saved tensors die in reverse forward
+/// order during its backward. The MLP's gradients therefore meet all of the layer's saved tensors, but the
+/// attention's gradients only those of [`LayerSaved::at_attention_backward`]: the MLP's, the second norm's and
+/// the output projection's are gone. With an fp32 residual stream the first norm's fp32 input is the
+/// checkpointed layer input itself, already counted with the checkpoints.
+///
+/// Measured (allocator history of `mistral-7b-v0.3/qlora-r32-att-gc/b4s2048`, torch 2.11, H200): at the
+/// allocated peak the recomputed layer holds four fp32 `batch × heads × seq²` blocks (the saved probabilities,
+/// their gradient from the probabilities × values product, the gradient through `_safe_softmax`'s `where`
+/// and `_softmax_backward_data`'s output: `c + 8` bytes per score at c = 4), the scaled q and the repeated k,
+/// the q/k/v input and the two residual gradients — 8 832 MiB — and none of its MLP tensors.
+pub(crate) fn recomputed_layer_backward(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64), EstimateError> {
+    let saved = layer_saved_split(run, layer, seq)?;
+    let (mlp, attn) = backward_transients(run, layer, seq)?;
+    let grads = mul(mul(2, run.r)?, run.arch.hidden_size)?;
+    let ckpt = if run.r == 4 { saved.first_norm_input } else { 0 };
+    let attn_phase = add(add(saved.at_attention_backward.saturating_sub(ckpt), attn)?, grads)?;
+    let mlp_phase = add(add(saved.total.saturating_sub(ckpt), mlp)?, grads)?;
+    Ok((attn_phase, mlp_phase))
+}
+
+/// Extra bytes per token that one layer's backward holds on top of its saved tensors, as (MLP, attention): the
+/// gradients of its intermediate activations — the MLP's `grad(prod)`, `grad(act)`, `grad(up)`; eager
+/// attention's gradient of the probabilities (bf16), its fp32 cast and the softmax backward's fp32 output; math
+/// SDPA's fp32 gradient of the probabilities, the gradient through `_safe_softmax`'s `where` and
+/// `_softmax_backward_data`'s output (both `c + 8` bytes per score); the SDPA kernels' q/k/v gradients.
+fn backward_transients(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64), EstimateError> {
     let c = run.c;
     let mlp = match layer.ffn {
         Ffn::Dense { intermediate, .. } => mul(mul(3, c)?, intermediate)?,
@@ -279,7 +346,7 @@ pub(crate) fn layer_backward_transient(run: &Run, layer: &Layer, seq: u64) -> Re
         Some((q, _, _, _)) => mul(mul(3, c)?, q)?,
         None => 0,
     };
-    add(mlp.max(attn), mul(mul(2, run.r)?, run.arch.hidden_size)?)
+    Ok((mlp, attn))
 }
 
 /// Bytes per token saved by the final norm and the output head's input.

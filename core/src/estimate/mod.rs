@@ -208,6 +208,9 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
     })
 }
 
+/// Name of the moment at which one checkpointed layer is recomputed and back-propagated.
+const RECOMPUTE_MOMENT: &str = "recomputed layer backward (gradient checkpointing)";
+
 /// Training moments; returns (peak moment, first-step allocated peak, allocator slack, sharding extras).
 fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
     let arch = run.arch;
@@ -218,22 +221,25 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
     let fin = mul(activations::final_norm_saved(run)?, t)?;
     let ckpt_per_layer = mul(mul(run.r, h)?, t)?;
     let mut saved_all = 0u64;
-    let mut recompute_layer = 0u64;
+    // One recomputed layer's peak while its attention, resp. its MLP, is back-propagated.
+    let mut recompute_attn = 0u64;
+    let mut recompute_mlp = 0u64;
     let mut largest_layer = 0u64;
     // Identical consecutive layers give identical numbers: compute once per distinct layer.
-    let mut prev: Option<(&crate::arch::Layer, u64, u64)> = None;
+    let mut prev: Option<(&crate::arch::Layer, u64, (u64, u64))> = None;
     for layer in &arch.layers {
-        let (s, b) = match prev {
+        let (s, (ra, rm)) = match prev {
             Some((p, s, b)) if p == layer => (s, b),
             _ => {
                 let s = activations::layer_saved(run, layer, run.s.seq)?;
-                let b = activations::layer_backward_transient(run, layer, run.s.seq)?;
+                let b = activations::recomputed_layer_backward(run, layer, run.s.seq)?;
                 (s, b)
             }
         };
-        prev = Some((layer, s, b));
+        prev = Some((layer, s, (ra, rm)));
         saved_all = add(saved_all, mul(s, t)?)?;
-        recompute_layer = recompute_layer.max(mul(add(s, b)?, t)?);
+        recompute_attn = recompute_attn.max(mul(ra, t)?);
+        recompute_mlp = recompute_mlp.max(mul(rm, t)?);
         largest_layer = largest_layer.max(mul(s, t)?);
     }
     let layers = arch.layers.len() as u64;
@@ -258,6 +264,19 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
         ..base
     };
     let mut moments = vec![loss];
+    if !run.s.gc && dequant > 0 {
+        // QLoRA without checkpointing: back-propagating the last layer, bitsandbytes' `MatMul4Bit.backward`
+        // dequantizes the 4-bit weight to bf16 to form the input gradient, while nearly every saved activation is
+        // still alive (the same buffer the checkpointed recomputation holds).
+        moments.push(Moment {
+            name: "last layer backward (4-bit weight dequantized)",
+            autocast_copies: res.autocast_copies,
+            activations: acts,
+            logits: lg.out,
+            quantization_buffers: dequant,
+            ..base
+        });
+    }
     if run.s.gc {
         // Gradients already computed when the last layer is back-propagated: the output head's (or tied
         // embedding's) and one layer's for full fine-tuning; the adapters' (small) for LoRA.
@@ -275,16 +294,38 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
                 .unwrap_or(0);
             mul(add(outer, one_layer)?, run.w)?
         } else {
-            tr.gradients
+            // LoRA: the fp32 gradients of the adapters of the layer being back-propagated (the largest layer's)
+            // and of adapted outer modules (`lm_head` by name); the other layers' adapter gradients do not exist
+            // yet (`zero_grad(set_to_none=True)` freed them after the previous step), as for full fine-tuning.
+            let mut per_layer = vec![0u64; arch.layers.len()];
+            let mut outer = 0u64;
+            for a in crate::lora::targeted_modules(arch, &run.s.targets) {
+                match a.layer {
+                    Some(i) => per_layer[i] = add(per_layer[i], a.per_rank)?,
+                    None => outer = add(outer, a.per_rank)?,
+                }
+            }
+            let one_layer = per_layer.iter().copied().max().unwrap_or(0);
+            mul(mul(add(outer, one_layer)?, run.s.rank)?, 4)?.min(tr.gradients)
         };
-        moments.push(Moment {
-            name: "recomputed layer backward (gradient checkpointing)",
+        // Two moments of one recomputed layer's backward ([`activations::recomputed_layer_backward`]): its MLP,
+        // where a 4-bit layer's weight is dequantized for the input gradient, and its attention (no 4-bit matmul
+        // runs while the attention's own gradients are formed). The final norm's saved tensors are gone: its
+        // backward ran before any layer's.
+        let rec = Moment {
+            name: RECOMPUTE_MOMENT,
             autocast_copies: res.autocast_copies,
             gradients: partial,
-            activations: add(ckpt_all, recompute_layer)?,
+            activations: add(ckpt_all, recompute_mlp)?,
             logits: lg.out,
             quantization_buffers: dequant,
             ..base
+        };
+        moments.push(rec);
+        moments.push(Moment {
+            activations: add(ckpt_all, recompute_attn)?,
+            quantization_buffers: 0,
+            ..rec
         });
     }
     if run.train_base {
@@ -317,7 +358,16 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
         }
         first = first.max(m.allocated()?);
     }
-    let slack = allocator::training_slack(run, &lg, largest_layer, peak.activations)?;
+    // The caching allocator never gives memory back during a run, so the reserved peak is the largest
+    // "allocated + stranded" over the moments, which need not be the allocated peak's moment: with fp32 logits
+    // under checkpointing the loss moment strands a recomputed layer's tensors, the recomputation one score block.
+    let peak_alloc = peak.allocated()?;
+    let mut reserved = 0u64;
+    for m in &moments {
+        let stranded = allocator::training_slack(run, &lg, largest_layer, m.activations, m.name == RECOMPUTE_MOMENT)?;
+        reserved = reserved.max(add(m.allocated()?, stranded)?);
+    }
+    let slack = reserved.saturating_sub(peak_alloc);
     Ok((peak, first, slack, extra))
 }
 

@@ -153,19 +153,37 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
             out.autocast_copies = add(out.autocast_copies, mul(m.params.0, 2)?)?;
         }
     }
+    // Identical layers give identical sums: compute once per distinct layer (a stored checkpoint's
+    // `modules_to_not_convert` list is scanned per module, so thousands of layers × patterns stay cheap). Family
+    // builders make layers from a handful of templates; at most 16 distinct ones are remembered.
+    let mut seen: Vec<(&crate::arch::Layer, [u64; 4])> = Vec::new();
     for layer in &run.arch.layers {
-        for m in &layer.modules {
-            out.base = add(out.base, module_bytes(run, m)?)?;
-            out.params = add(out.params, mul(m.params.0, m.instances)?)?;
-            if run.autocast && !matches!(m.kind, ModuleKind::Other) {
-                out.autocast_copies = add(out.autocast_copies, mul(mul(m.params.0, m.instances)?, 2)?)?;
-            }
-            if quantized_linears {
-                if let ModuleKind::Linear(s) = m.kind {
-                    out.largest_quantized = out.largest_quantized.max(s.in_features.saturating_mul(s.out_features));
+        let sums = match seen.iter().find(|(l, _)| *l == layer) {
+            Some((_, sums)) => *sums,
+            None => {
+                let mut x = [0u64; 4];
+                for m in &layer.modules {
+                    x[0] = add(x[0], module_bytes(run, m)?)?;
+                    x[1] = add(x[1], mul(m.params.0, m.instances)?)?;
+                    if run.autocast && !matches!(m.kind, ModuleKind::Other) {
+                        x[2] = add(x[2], mul(mul(m.params.0, m.instances)?, 2)?)?;
+                    }
+                    if quantized_linears {
+                        if let ModuleKind::Linear(s) = m.kind {
+                            x[3] = x[3].max(s.in_features.saturating_mul(s.out_features));
+                        }
+                    }
                 }
+                if seen.len() < 16 {
+                    seen.push((layer, x));
+                }
+                x
             }
-        }
+        };
+        out.base = add(out.base, sums[0])?;
+        out.params = add(out.params, sums[1])?;
+        out.autocast_copies = add(out.autocast_copies, sums[2])?;
+        out.largest_quantized = out.largest_quantized.max(sums[3]);
     }
     if run.mode.has_adapters() {
         out.adapter_params = crate::lora::adapter_params(run.arch, run.s.rank, &run.s.targets)

@@ -169,6 +169,15 @@ impl Base {
             .size("num_key_value_heads", MAX_EXPERTS)?
             .or(d.num_key_value_heads)
             .unwrap_or(heads);
+        // Grouped-query attention repeats each key/value head `heads / kv_heads` times (transformers'
+        // `repeat_kv` with `num_key_value_groups = num_attention_heads // num_key_value_heads`): the shapes only
+        // line up when kv_heads divides heads.
+        if heads % kv_heads != 0 {
+            return Err(ConfigError::bad(
+                "num_key_value_heads",
+                format!("{kv_heads} does not divide num_attention_heads {heads}"),
+            ));
+        }
         let head_dim = match c.size("head_dim", MAX_DIM)?.or(d.head_dim) {
             Some(h) => h,
             None => {
