@@ -1,7 +1,9 @@
 //! The architecture panel: what the loaded `config.json` says about the model's shapes, and its exact parameter
 //! counts (total, active per token, by component), all taken from the core.
 
-use crate::format::{component_label, params_long, short_count, thousands};
+use crate::error::Msg;
+use crate::format::{params_long_in, short_count, thousands};
+use crate::i18n::{tr, use_lang, Lang, T};
 use ftmem_core::arch::Quantization;
 use ftmem_core::params::ParamCounts;
 use ftmem_core::Architecture;
@@ -14,42 +16,78 @@ pub struct Loaded {
     pub arch: Architecture,
     /// [`ftmem_core::params::count`] of `arch`.
     pub counts: ParamCounts,
-    /// Where the config came from, for the status line (`openai/gpt-oss-20b @ main`, `pasted config.json`).
+    /// Where the config came from, for the status line (`the config.json of openai/gpt-oss-20b @ main`).
     pub source: String,
+    /// The same in Korean.
+    pub source_ko: String,
 }
 
 impl Loaded {
-    /// Parse `text` and count its parameters. `source` describes its origin in messages.
+    /// Parse `text` and count its parameters. `source` describes its origin in messages (both languages).
     ///
     /// Errors: the core's [`ftmem_core::ConfigError`] as an [`crate::error::AppError`] (not JSON, or naming the
     /// field that is missing or unusable).
     pub fn from_text(text: &str, source: &str) -> Result<Loaded, crate::error::AppError> {
+        Self::from_text_in(text, &Msg::new(source, source))
+    }
+
+    /// As [`Loaded::from_text`], with the source described in both languages.
+    pub fn from_text_in(text: &str, source: &Msg) -> Result<Loaded, crate::error::AppError> {
         let arch = ftmem_core::parse_config(text)
-            .map_err(|e| crate::error::AppError::from_config(&e, source))?;
+            .map_err(|e| crate::error::AppError::from_config_in(&e, source))?;
         let counts = ftmem_core::params::count(&arch);
         Ok(Loaded {
             arch,
             counts,
-            source: source.to_string(),
+            source: source.en.clone(),
+            source_ko: source.ko.clone(),
         })
+    }
+
+    /// The source description in `lang`.
+    pub fn source_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.source,
+            Lang::Ko => &self.source_ko,
+        }
     }
 }
 
-fn quantization_label(q: &Quantization) -> String {
+/// A parameter component's label (`lm_head` → `LM head`) in both languages; `None` for a name this table lacks.
+pub fn component_text(name: &str) -> Option<T> {
+    Some(match name {
+        "embeddings" => T::new("Embeddings", "임베딩"),
+        "attention" => T::new("Attention", "어텐션"),
+        "mlp" => T::new("MLP", "MLP"),
+        "experts" => T::new("Routed experts", "라우팅 전문가(routed experts)"),
+        "shared_experts" => T::new("Shared experts", "공유 전문가(shared experts)"),
+        "router" => T::new("Router", "라우터"),
+        "norms" => T::new("Norms", "정규화(norm) 층"),
+        "mixer" => T::new("Mixer (linear attention / SSM)", "믹서 (선형 어텐션 / SSM)"),
+        "lm_head" => T::new("LM head", "LM 헤드"),
+        _ => return None,
+    })
+}
+
+fn quantization_label(q: &Quantization, l: Lang) -> String {
+    let ko = l == Lang::Ko;
     match q {
-        Quantization::Mxfp4 { .. } => "MXFP4 (4-bit, block scales)".into(),
+        Quantization::Mxfp4 { .. } => T::new("MXFP4 (4-bit, block scales)", "MXFP4 (4비트, 블록 스케일)").get(l).into(),
         Quantization::Fp8 { .. } => "FP8".into(),
+        Quantization::Bitsandbytes { bits, .. } if ko => format!("bitsandbytes {bits}비트"),
         Quantization::Bitsandbytes { bits, .. } => format!("bitsandbytes {bits}-bit"),
+        Quantization::IntGroup { name, bits, .. } if ko => format!("{name} {bits}비트"),
         Quantization::IntGroup { name, bits, .. } => format!("{name} {bits}-bit"),
+        Quantization::Unknown { name } if ko => format!("{name} (모델링하지 않음)"),
         Quantization::Unknown { name } => format!("{name} (not modelled)"),
     }
 }
 
 /// One row of the facts table: label, value, the stable id of the value cell.
-fn fact(label: &'static str, id: &'static str, value: String) -> impl IntoView {
+fn fact(label: T, l: Lang, id: &'static str, value: String) -> impl IntoView {
     view! {
         <tr>
-            <th scope="row">{label}</th>
+            <th scope="row">{label.get(l)}</th>
             <td id=id class="num">{value}</td>
         </tr>
     }
@@ -60,53 +98,57 @@ fn fact(label: &'static str, id: &'static str, value: String) -> impl IntoView {
 /// Ids: `#arch-model-type`, `#arch-hidden-size`, `#arch-layers`, `#arch-heads`, `#arch-kv-heads`,
 /// `#arch-head-dim`, `#arch-intermediate`, `#arch-experts` (MoE only), `#arch-vocab`, `#arch-context`, `#arch-tied`,
 /// `#params-total`, `#params-active`. Architecture values are the config's plain integers (no separators);
-/// parameter counts have thousands separators.
+/// parameter counts have thousands separators. `#arch-tied` shows yes/no in the page's language and carries
+/// `data-value` = `yes|no`.
 #[component]
 pub fn ArchPanel(#[prop(into)] loaded: Signal<Option<Loaded>>) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <section class="card arch" aria-labelledby="arch-h">
-            <h2 id="arch-h">"Architecture"</h2>
-            {move || loaded.with(|l| match l {
-                None => view! { <p class="muted" id="arch-empty">"Load a model to see its architecture."</p> }.into_any(),
-                Some(l) => arch_view(l).into_any(),
-            })}
+            <h2 id="arch-h">{tr(T::new("Architecture", "아키텍처"))}</h2>
+            {move || { let l = lang.get(); loaded.with(|m| match m {
+                None => view! { <p class="muted" id="arch-empty">{T::new("Load a model to see its architecture.", "모델을 불러오면 아키텍처를 보여 줍니다.").get(l)}</p> }.into_any(),
+                Some(m) => arch_view(m, l).into_any(),
+            })}}
         </section>
     }
 }
 
-fn arch_view(l: &Loaded) -> impl IntoView {
-    let a = &l.arch;
-    let c = &l.counts;
+fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
+    let ko = l == Lang::Ko;
+    let a = &m.arch;
+    let c = &m.counts;
     let moe = a.num_experts.is_some();
-    let experts = a.num_experts.map(|n| match a.experts_per_token {
-        Some(k) => format!("{n} total, {k} per token"),
-        None => format!("{n} total"),
+    let experts = a.num_experts.map(|n| match (a.experts_per_token, ko) {
+        (Some(k), false) => format!("{n} total, {k} per token"),
+        (Some(k), true) => format!("총 {n}개, 토큰당 {k}개"),
+        (None, false) => format!("{n} total"),
+        (None, true) => format!("총 {n}개"),
     });
+    let not_given = T::new("not given", "명시 안 됨").get(l);
     let context = a
         .max_position_embeddings
         .map(|n| n.to_string())
-        .unwrap_or_else(|| "not given".into());
-    let dtype = a.dtype.clone().unwrap_or_else(|| "not given".into());
-    let quant = a.quantization.as_ref().map(quantization_label);
+        .unwrap_or_else(|| not_given.into());
+    let dtype = a.dtype.clone().unwrap_or_else(|| not_given.into());
+    let quant = a.quantization.as_ref().map(|q| quantization_label(q, l));
     let sliding = a.sliding_window;
-    let active_text = if moe {
-        format!(
-            "{} per token ({})",
-            thousands(c.active.0),
-            short_count(c.active.0)
-        )
-    } else {
-        format!("{} (dense: every parameter)", thousands(c.active.0))
+    let active_text = match (moe, ko) {
+        (true, false) => format!("{} per token ({})", thousands(c.active.0), short_count(c.active.0)),
+        (true, true) => format!("토큰당 {}개 ({})", thousands(c.active.0), short_count(c.active.0)),
+        (false, false) => format!("{} (dense: every parameter)", thousands(c.active.0)),
+        (false, true) => format!("{}개 (dense 모델: 모든 파라미터)", thousands(c.active.0)),
     };
     let rows = c
         .components
         .iter()
         .map(|cp| {
-            let name = component_label(cp.component.name());
+            let key = cp.component.name();
+            let name = component_text(key).map_or_else(|| crate::format::component_label(key), |t| t.get(l).to_string());
             let total = thousands(cp.total.0);
             let active = thousands(cp.active.0);
             view! {
-                <tr data-component=cp.component.name()>
+                <tr data-component=key>
                     <th scope="row">{name}</th>
                     <td class="num">{total}</td>
                     {moe.then(|| view! { <td class="num">{active}</td> })}
@@ -114,48 +156,56 @@ fn arch_view(l: &Loaded) -> impl IntoView {
             }
         })
         .collect_view();
+    let tied = if a.tie_word_embeddings { "yes" } else { "no" };
+    let tied_text = if a.tie_word_embeddings { T::new("yes", "예") } else { T::new("no", "아니요") }.get(l);
+    let approx_text = if ko {
+        format!("근사치: {} 계열은 ftmem이 정확히 아는 모델이 아니어서 일반 디코더 구조로 셉니다", a.model_type)
+    } else {
+        format!("approximate: the {} family is not one ftmem knows exactly; counts follow a generic decoder", a.model_type)
+    };
     view! {
         {a.approximate.then(|| view! {
-            <p class="badge approx" id="arch-approximate">
-                "approximate: the "{a.model_type.clone()}" family is not one ftmem knows exactly; counts follow a generic decoder"
-            </p>
+            <p class="badge approx" id="arch-approximate">{approx_text}</p>
         })}
         <table class="facts">
             <tbody>
-                {fact("Model type", "arch-model-type", a.model_type.clone())}
-                {fact("Hidden size", "arch-hidden-size", a.hidden_size.to_string())}
-                {fact("Layers", "arch-layers", a.num_hidden_layers.to_string())}
-                {fact("Attention heads", "arch-heads", a.num_attention_heads.to_string())}
-                {fact("KV heads", "arch-kv-heads", a.num_key_value_heads.to_string())}
-                {fact("Head dim", "arch-head-dim", a.head_dim.to_string())}
-                {fact("Intermediate size", "arch-intermediate", a.intermediate_size.to_string())}
-                {experts.map(|e| fact("Experts", "arch-experts", e))}
-                {fact("Vocabulary", "arch-vocab", a.vocab_size.to_string())}
-                {fact("Maximum context", "arch-context", context)}
-                {fact("Tied embeddings", "arch-tied", if a.tie_word_embeddings { "yes" } else { "no" }.to_string())}
-                {sliding.map(|w| fact("Sliding window", "arch-sliding-window", w.to_string()))}
-                {fact("Checkpoint dtype", "arch-dtype", dtype)}
-                {quant.map(|q| fact("Quantization", "arch-quantization", q))}
+                {fact(T::new("Model type", "모델 유형"), l, "arch-model-type", a.model_type.clone())}
+                {fact(T::new("Hidden size", "히든 크기"), l, "arch-hidden-size", a.hidden_size.to_string())}
+                {fact(T::new("Layers", "레이어 수"), l, "arch-layers", a.num_hidden_layers.to_string())}
+                {fact(T::new("Attention heads", "어텐션 헤드 수"), l, "arch-heads", a.num_attention_heads.to_string())}
+                {fact(T::new("KV heads", "KV 헤드 수"), l, "arch-kv-heads", a.num_key_value_heads.to_string())}
+                {fact(T::new("Head dim", "헤드 차원"), l, "arch-head-dim", a.head_dim.to_string())}
+                {fact(T::new("Intermediate size", "중간(FFN) 크기"), l, "arch-intermediate", a.intermediate_size.to_string())}
+                {experts.map(|e| fact(T::new("Experts", "전문가(experts)"), l, "arch-experts", e))}
+                {fact(T::new("Vocabulary", "어휘 크기"), l, "arch-vocab", a.vocab_size.to_string())}
+                {fact(T::new("Maximum context", "최대 컨텍스트 길이"), l, "arch-context", context)}
+                <tr>
+                    <th scope="row">{T::new("Tied embeddings", "임베딩 가중치 공유(tied)").get(l)}</th>
+                    <td id="arch-tied" class="num" data-value=tied>{tied_text}</td>
+                </tr>
+                {sliding.map(|w| fact(T::new("Sliding window", "슬라이딩 윈도"), l, "arch-sliding-window", w.to_string()))}
+                {fact(T::new("Checkpoint dtype", "체크포인트 dtype"), l, "arch-dtype", dtype)}
+                {quant.map(|q| fact(T::new("Quantization", "양자화"), l, "arch-quantization", q))}
             </tbody>
         </table>
-        <h3>"Parameters"</h3>
+        <h3>{T::new("Parameters", "파라미터").get(l)}</h3>
         <p class="params-line">
-            <span class="label">"Total: "</span>
-            <strong id="params-total" data-params=c.total.0.to_string()>{params_long(c.total)}</strong>
-            {c.approximate.then(|| view! { <span class="badge approx">"approximate"</span> })}
+            <span class="label">{T::new("Total: ", "전체: ").get(l)}</span>
+            <strong id="params-total" data-params=c.total.0.to_string()>{params_long_in(c.total, l)}</strong>
+            {c.approximate.then(|| view! { <span class="badge approx">{T::new("approximate", "근사치").get(l)}</span> })}
         </p>
         <p class="params-line">
-            <span class="label">"Active: "</span>
+            <span class="label">{T::new("Active: ", "활성: ").get(l)}</span>
             <span id="params-active" data-params=c.active.0.to_string()>{active_text}</span>
         </p>
         <div class="table-scroll">
         <table class="components">
-            <caption class="sr-only">"Parameters by component"</caption>
+            <caption class="sr-only">{T::new("Parameters by component", "구성 요소별 파라미터").get(l)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Component"</th>
-                    <th scope="col" class="num">"Parameters"</th>
-                    {moe.then(|| view! { <th scope="col" class="num">"Active per token"</th> })}
+                    <th scope="col">{T::new("Component", "구성 요소").get(l)}</th>
+                    <th scope="col" class="num">{T::new("Parameters", "파라미터 수").get(l)}</th>
+                    {moe.then(|| view! { <th scope="col" class="num">{T::new("Active per token", "토큰당 활성").get(l)}</th> })}
                 </tr>
             </thead>
             <tbody>{rows}</tbody>

@@ -119,6 +119,23 @@ pub fn component_label_explanation(name: &str, core_explanation: &str, lang: Lan
     }
 }
 
+/// The core's `peak_moment` phrase in `lang`: the known phrases (`core/src/estimate/mod.rs`) are translated, any
+/// other is shown as the core wrote it (English).
+pub fn peak_moment_text(core: &'static str, lang: Lang) -> &'static str {
+    let t = match core {
+        "loss backward (log-softmax gradient)" => T::new(core, "손실 역전파 (log-softmax 그래디언트)"),
+        "recomputed layer backward (gradient checkpointing)" => {
+            T::new(core, "재계산한 층의 역전파 (그래디언트 체크포인팅)")
+        }
+        "end of backward (embedding gradient)" => T::new(core, "역전파 끝 (임베딩 그래디언트)"),
+        "optimizer step" => T::new(core, "옵티마이저 스텝"),
+        "end of the prompt's forward (prefill)" => T::new(core, "프롬프트 순전파 끝 (프리필)"),
+        "last generated token (full KV cache)" => T::new(core, "마지막 생성 토큰 (KV 캐시가 가득 찬 시점)"),
+        _ => return core,
+    };
+    t.get(lang)
+}
+
 /// Human name of a sharding strategy (`ZeRO-3`, `FSDP (full shard)`).
 pub fn shard_label(s: Shard) -> &'static str {
     match s {
@@ -230,7 +247,7 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
         {per_gpu}
         {cpu}
         <p class="muted small">
-            {T::new("Peak at: ", "최고치 시점: ").get(l)}<span id="peak-moment">{est.peak_moment}</span>
+            {T::new("Peak at: ", "최고치 시점: ").get(l)}<span id="peak-moment" data-moment=est.peak_moment>{peak_moment_text(est.peak_moment, l)}</span>
             {T::new(". PyTorch allocated ", ". PyTorch 할당 ").get(l)}
             <span id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>{u.format(est.allocated_bytes)}</span>
             {T::new(", reserved ", ", 예약 ").get(l)}

@@ -3,7 +3,7 @@
 //! Every accepted change updates the settings signal at once; a rejected value leaves the settings alone and
 //! shows why beside the control.
 
-use crate::i18n::{tr, use_lang, T};
+use crate::i18n::{tr, use_lang, Lang, T};
 use crate::url_state::apply_key;
 use ftmem_core::settings::{Mode, Offload, Precision, Shard, Targets};
 use ftmem_core::Settings;
@@ -30,6 +30,14 @@ pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(
         settings.set(s);
     }
     Ok(())
+}
+
+/// A control's error as shown: a lead sentence in `lang`, then the core's message (English).
+pub fn lead(core_message: String, lang: Lang) -> String {
+    match lang {
+        Lang::En => core_message,
+        Lang::Ko => format!("사용할 수 없는 값입니다 — {core_message}"),
+    }
 }
 
 /// Human label of a mode, in both languages.
@@ -137,7 +145,7 @@ fn NumberField(
                 }
             />
             <span class="hint">{move || hint.map(|h| h.get(lang.get()))}</span>
-            <span class="field-error" id=err_id2 role="alert">{move || invalid.get()}</span>
+            <span class="field-error" id=err_id2 role="alert">{move || invalid.get().map(|m| lead(m, lang.get()))}</span>
         </div>
     }
 }
@@ -175,7 +183,7 @@ fn KeySelect(
                     <option value=v prop:selected=move || current.with(|c| c == v)>{move || t.get(lang.get())}</option>
                 }).collect_view()}
             </select>
-            <span class="field-error" id=err_id role="alert">{move || invalid.get()}</span>
+            <span class="field-error" id=err_id role="alert">{move || invalid.get().map(|m| lead(m, lang.get()))}</span>
         </div>
     }
 }
@@ -299,7 +307,7 @@ pub fn Controls(
                                     custom_text.set(v.clone());
                                     custom_err.set(set_key(settings, "targets", &v).err());
                                 } />
-                            <span class="field-error" role="alert">{move || custom_err.get()}</span>
+                            <span class="field-error" role="alert">{move || custom_err.get().map(|m| lead(m, l()))}</span>
                         </Show>
                     </div>
                     <NumberField settings id="dropout" key="dropout" label=T::new("LoRA dropout", "LoRA 드롭아웃") step="0.05"

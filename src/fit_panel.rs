@@ -73,8 +73,9 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
         );
         for g in &rep.fewest_gpus {
             let off = match g.offload {
-                Offload::None => String::new(),
-                o => format!(" + offload {}", o.as_str()),
+                Offload::None => "",
+                Offload::Optimizer => T::new(" + optimizer offload", " + 옵티마이저 오프로드").get(l),
+                Offload::Params => T::new(" + parameter offload", " + 파라미터 오프로드").get(l),
             };
             let n = match g.gpus {
                 Some(n) => thousands(n),
@@ -85,7 +86,7 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
                 r#"<tr data-shard="{}"><th scope="row">{}{}</th><td class="num gpus" data-gpus="{}">{}</td></tr>"#,
                 g.shard.as_str(),
                 shard_label(g.shard),
-                escape(&off),
+                escape(off),
                 g.gpus.map(|n| n.to_string()).unwrap_or_default(),
                 escape(&n)
             );

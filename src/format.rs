@@ -44,6 +44,15 @@ pub fn params_long(p: Params) -> String {
     format!("{} parameters ({})", thousands(p.0), short_count(p.0))
 }
 
+/// [`params_long`] in `lang`: `"파라미터 20,914,757,184개 (20.9 B)"` in Korean.
+pub fn params_long_in(p: Params, lang: crate::i18n::Lang) -> String {
+    match lang {
+        crate::i18n::Lang::En => params_long(p),
+        crate::i18n::Lang::Ko if p.0 < 1000 => format!("파라미터 {}개", p.0),
+        crate::i18n::Lang::Ko => format!("파라미터 {}개 ({})", thousands(p.0), short_count(p.0)),
+    }
+}
+
 /// Decimal gigabytes with two decimals: `"13.42 GB"` (10⁹ bytes).
 pub fn gb(b: Bytes) -> String {
     format!("{:.2} GB", b.gb())

@@ -3,7 +3,7 @@
 //!
 //! URL layout (the Hub's and its mirrors'): `{endpoint}/{owner}/{name}/resolve/{revision}/config.json`.
 
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorKind, Msg};
 
 /// The default Hub endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
@@ -48,11 +48,14 @@ fn decode_segment(s: &str) -> String {
 /// of `tree|blob|resolve|raw|commit/<rev>` is returned (percent-decoded, so `refs%2Fpr%2F1` gives `refs/pr/1`).
 /// Any host is accepted for a URL, since mirrors share the Hub's layout.
 ///
-/// Errors: a one-line message for empty input, dataset or Space URLs, or characters a Hub id cannot have.
-pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
+/// Errors: a one-line message (both languages) for empty input, dataset or Space URLs, or characters a Hub id cannot have.
+pub fn normalize_model_input(input: &str) -> Result<ModelRef, Msg> {
     let s = input.trim();
     if s.is_empty() {
-        return Err("Type a Hub model id such as openai/gpt-oss-20b, or a Hub URL.".into());
+        return Err(Msg::new(
+            "Type a Hub model id such as openai/gpt-oss-20b, or a Hub URL.",
+            "openai/gpt-oss-20b 같은 Hub 모델 ID나 Hub URL을 입력하세요.",
+        ));
     }
     let s = s.split(['?', '#']).next().unwrap_or("");
     let (is_url, rest) = if let Some(r) = s
@@ -68,15 +71,21 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
     let mut parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     if is_url {
         if parts.is_empty() {
-            return Err("The URL has no host.".into());
+            return Err(Msg::new("The URL has no host.", "URL에 호스트가 없습니다."));
         }
         parts.remove(0); // host
         match parts.first().copied() {
             Some("datasets") => {
-                return Err("That is a dataset URL; ftmem needs a model repository.".into())
+                return Err(Msg::new(
+                    "That is a dataset URL; ftmem needs a model repository.",
+                    "데이터셋 URL입니다. ftmem에는 모델 저장소가 필요합니다.",
+                ))
             }
             Some("spaces") => {
-                return Err("That is a Space URL; ftmem needs a model repository.".into())
+                return Err(Msg::new(
+                    "That is a Space URL; ftmem needs a model repository.",
+                    "Space URL입니다. ftmem에는 모델 저장소가 필요합니다.",
+                ))
             }
             Some("models") => {
                 parts.remove(0);
@@ -103,18 +112,25 @@ pub fn normalize_model_input(input: &str) -> Result<ModelRef, String> {
     };
     match id_parts.len() {
         1 | 2 => {}
-        0 => return Err("No model id found in the input.".into()),
-        _ => {
-            return Err(format!(
-                "`{}` is not a Hub model id: use owner/name, e.g. openai/gpt-oss-20b.",
-                shorten(s, 60)
+        0 => {
+            return Err(Msg::new(
+                "No model id found in the input.",
+                "입력에서 모델 ID를 찾지 못했습니다.",
             ))
+        }
+        _ => {
+            let s = shorten(s, 60);
+            return Err(Msg::new(
+                format!("`{s}` is not a Hub model id: use owner/name, e.g. openai/gpt-oss-20b."),
+                format!("`{s}`은(는) Hub 모델 ID가 아닙니다. owner/name 형식으로 입력하세요 (예: openai/gpt-oss-20b)."),
+            ));
         }
     }
     if let Some(bad) = id_parts.iter().find(|p| !valid_segment(p)) {
-        return Err(format!(
-            "`{}` is not a valid part of a Hub id (letters, digits, `-`, `_`, `.`).",
-            shorten(bad, 60)
+        let b = shorten(bad, 60);
+        return Err(Msg::new(
+            format!("`{b}` is not a valid part of a Hub id (letters, digits, `-`, `_`, `.`)."),
+            format!("`{b}`은(는) Hub ID에 쓸 수 없습니다 (영문자, 숫자, `-`, `_`, `.`만 가능)."),
         ));
     }
     Ok(ModelRef {
@@ -133,27 +149,34 @@ fn shorten(s: &str, n: usize) -> String {
 
 /// Check a revision typed by the user (branch, tag, 40-hex commit, `refs/pr/N`); returns it trimmed, or `main`
 /// when empty. Errors on whitespace inside or `..`.
-pub fn normalize_revision(rev: &str) -> Result<String, String> {
+pub fn normalize_revision(rev: &str) -> Result<String, Msg> {
     let r = rev.trim();
     if r.is_empty() {
         return Ok("main".into());
     }
     if r.len() > 256 || r.chars().any(|c| c.is_whitespace() || c.is_control()) || r.contains("..") {
-        return Err(format!("`{}` is not a usable revision.", shorten(r, 60)));
+        let r = shorten(r, 60);
+        return Err(Msg::new(
+            format!("`{r}` is not a usable revision."),
+            format!("`{r}`은(는) 쓸 수 있는 리비전이 아닙니다."),
+        ));
     }
     Ok(r.to_string())
 }
 
 /// Normalise a Hub endpoint: trimmed, without trailing `/`, scheme `http` or `https`.
 /// Errors: a message saying the endpoint must start with `https://` (or `http://`).
-pub fn normalize_endpoint(e: &str) -> Result<String, String> {
+pub fn normalize_endpoint(e: &str) -> Result<String, Msg> {
     let e = e.trim().trim_end_matches('/');
     let rest = e
         .strip_prefix("https://")
         .or_else(|| e.strip_prefix("http://"));
     match rest {
         Some(r) if !r.is_empty() && !r.contains(char::is_whitespace) => Ok(e.to_string()),
-        _ => Err("The endpoint must be a URL starting with https:// (or http://), e.g. https://huggingface.co.".into()),
+        _ => Err(Msg::new(
+            "The endpoint must be a URL starting with https:// (or http://), e.g. https://huggingface.co.",
+            "엔드포인트는 https:// (또는 http://)로 시작하는 URL이어야 합니다 (예: https://huggingface.co).",
+        )),
     }
 }
 
@@ -184,42 +207,67 @@ pub fn config_url(endpoint: &str, id: &str, revision: &str) -> String {
 /// 401/403 → gated or private (offering the paste box); 404 → no such repo, revision or file; 429 → rate limited;
 /// anything else → the status number.
 pub fn status_error(status: u16, id: &str, revision: &str) -> Option<AppError> {
-    Some(match status {
+    let (kind, en, ko) = match status {
         200..=299 => return None,
-        401 | 403 => AppError::new(
+        401 | 403 => (
             ErrorKind::Unauthorized,
             format!(
                 "The Hub refused access to {id} (HTTP {status}): the repository is gated or private (the Hub also \
                  answers this for a repository that does not exist). Accept its licence on the Hub and paste or \
                  upload its config.json below."
             ),
+            format!(
+                "Hub가 {id}에 대한 접근을 거부했습니다 (HTTP {status}): 접근 제한(gated) 또는 비공개 저장소입니다 \
+                 (존재하지 않는 저장소에도 Hub는 이렇게 답합니다). Hub에서 라이선스에 동의한 뒤, 아래에 config.json을 \
+                 붙여넣거나 파일로 올리세요."
+            ),
         ),
-        404 => AppError::new(
+        404 => (
             ErrorKind::NotFound,
             format!(
                 "Not found (HTTP 404): no repository {id}, no revision `{revision}` in it, or no config.json at that \
                  revision. Check the spelling and the revision."
             ),
+            format!(
+                "찾을 수 없습니다 (HTTP 404): 저장소 {id}가 없거나, 리비전 `{revision}`이 없거나, 그 리비전에 \
+                 config.json이 없습니다. 철자와 리비전을 확인하세요."
+            ),
         ),
-        429 => AppError::new(
+        429 => (
             ErrorKind::RateLimited,
             "The Hub is rate limiting requests (HTTP 429). Wait a minute and load again, or paste the config.json \
-             below.",
+             below."
+                .to_string(),
+            "Hub가 요청 수를 제한하고 있습니다 (HTTP 429). 1분쯤 기다린 뒤 다시 불러오거나, 아래에 config.json을 \
+             붙여넣으세요."
+                .to_string(),
         ),
-        s => AppError::new(
+        s => (
             ErrorKind::Http,
             format!("The Hub answered HTTP {s} for {id} @ {revision}. Try again later, or paste the config.json below."),
+            format!(
+                "Hub가 {id} @ {revision} 요청에 HTTP {s}로 응답했습니다. 나중에 다시 시도하거나, 아래에 config.json을 \
+                 붙여넣으세요."
+            ),
         ),
-    })
+    };
+    Some(AppError::from_msg(kind, Msg::new(en, ko)))
 }
 
 /// The error for a request that got no HTTP answer at all.
 pub fn network_error(endpoint: &str) -> AppError {
-    AppError::new(
+    AppError::from_msg(
         ErrorKind::Offline,
-        format!(
-            "Could not reach {endpoint}: you may be offline, or the endpoint is unreachable or blocks cross-origin \
-             requests. Check the connection or the endpoint in the settings, or paste the config.json below."
+        Msg::new(
+            format!(
+                "Could not reach {endpoint}: you may be offline, or the endpoint is unreachable or blocks \
+                 cross-origin requests. Check the connection or the endpoint in the settings, or paste the \
+                 config.json below."
+            ),
+            format!(
+                "{endpoint}에 연결할 수 없습니다: 오프라인이거나, 엔드포인트에 닿을 수 없거나, 교차 출처(CORS) \
+                 요청을 막고 있습니다. 연결이나 설정의 엔드포인트를 확인하거나, 아래에 config.json을 붙여넣으세요."
+            ),
         ),
     )
 }
@@ -289,9 +337,12 @@ pub async fn fetch_config_with_token(
         return Err(e);
     }
     resp.text().await.map_err(|_| {
-        AppError::new(
+        AppError::from_msg(
             ErrorKind::Offline,
-            format!("The connection dropped while reading {url}. Load again."),
+            Msg::new(
+                format!("The connection dropped while reading {url}. Load again."),
+                format!("{url}을(를) 읽는 중에 연결이 끊겼습니다. 다시 불러오세요."),
+            ),
         )
     })
 }

@@ -1,8 +1,8 @@
 //! The model source: a Hub id or URL plus a revision (loaded on the button or Enter), or a `config.json` pasted or
 //! uploaded (for gated and private repositories).
 
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::{tr, use_lang, Lang, T};
+use crate::error::{AppError, ErrorKind, Msg};
+use crate::i18n::{tr, T};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -19,12 +19,11 @@ pub fn ModelSource(
     model_text: RwSignal<String>,
     rev_text: RwSignal<String>,
     on_load: Callback<()>,
-    on_config: Callback<(String, String)>,
+    on_config: Callback<(String, Msg)>,
     on_error: Callback<AppError>,
     #[prop(into)] offer_paste: Signal<bool>,
 ) -> impl IntoView {
     let paste_text = RwSignal::new(String::new());
-    let lang = use_lang();
     let on_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -44,16 +43,16 @@ pub fn ModelSource(
                 .ok()
                 .and_then(|v| v.as_string())
             {
-                Some(text) => on_config.run((text, match lang.get_untracked() {
-                    Lang::En => format!("The file {name}"),
-                    Lang::Ko => format!("파일 {name}"),
-                })),
-                None => on_error.run(AppError::new(
+                Some(text) => on_config.run((
+                    text,
+                    Msg::new(format!("the file {name}"), format!("파일 {name}")),
+                )),
+                None => on_error.run(AppError::from_msg(
                     ErrorKind::Input,
-                    match lang.get_untracked() {
-                        Lang::En => format!("Could not read the file {name}."),
-                        Lang::Ko => format!("파일 {name}을(를) 읽을 수 없습니다."),
-                    },
+                    Msg::new(
+                        format!("Could not read the file {name}."),
+                        format!("파일 {name}을(를) 읽을 수 없습니다."),
+                    ),
                 )),
             }
         });
@@ -82,7 +81,7 @@ pub fn ModelSource(
                     bind:value=paste_text></textarea>
                 <div class="row">
                     <button id="paste-apply" type="button"
-                        on:click=move |_| on_config.run((paste_text.get_untracked(), T::new("The pasted config.json", "붙여넣은 config.json").get(lang.get_untracked()).to_string()))>
+                        on:click=move |_| on_config.run((paste_text.get_untracked(), Msg::new("the pasted config.json", "붙여넣은 config.json")))>
                         {tr(T::new("Use pasted config", "붙여넣은 설정 사용"))}
                     </button>
                     <label class="file" for="upload-config">{tr(T::new("or upload one:", "또는 파일 올리기:"))}</label>

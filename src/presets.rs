@@ -76,9 +76,17 @@ pub fn fallback(id: &str, rev: &str, kind: ErrorKind) -> Option<&'static Preset>
     }
 }
 
-/// Status-line description of an embedded config (`built-in config.json of openai/gpt-oss-20b`).
+/// Status-line description of an embedded config (`the built-in config.json of openai/gpt-oss-20b`).
 pub fn source_label(p: &Preset) -> String {
-    format!("built-in config.json of {}", p.hub_id)
+    source_msg(p).en
+}
+
+/// [`source_label`] in both languages.
+pub fn source_msg(p: &Preset) -> crate::error::Msg {
+    crate::error::Msg::new(
+        format!("the built-in config.json of {}", p.hub_id),
+        format!("{}의 내장 config.json", p.hub_id),
+    )
 }
 
 /// The preset picker: one button per preset (`data-preset` = Hub id); `current` is the Hub id shown now, marked

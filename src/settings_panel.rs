@@ -74,7 +74,7 @@ pub fn SettingsPanel(
 ) -> impl IntoView {
     let lang = use_lang();
     let text = RwSignal::new(endpoint.get_untracked());
-    let invalid = RwSignal::new(None::<String>);
+    let invalid = RwSignal::new(None::<crate::error::Msg>);
     let apply = move |v: String| {
         text.set(v.clone());
         match normalize_endpoint(&v) {
@@ -157,7 +157,7 @@ pub fn SettingsPanel(
                     "Mirrors with the Hub's layout work too ({endpoint}/{owner}/{name}/resolve/{revision}/config.json). Stored in this browser only; links never change it.",
                     "Hub와 같은 구조의 미러도 됩니다 ({endpoint}/{owner}/{name}/resolve/{revision}/config.json). 이 브라우저에만 저장되며 링크로는 바뀌지 않습니다.",
                 ))}</span>
-                <span class="field-error" id="endpoint-error" role="alert">{move || invalid.get()}</span>
+                <span class="field-error" id="endpoint-error" role="alert">{move || invalid.with(|m| m.as_ref().map(|m| m.get(lang.get()).to_string()))}</span>
             </div>
             {token_view}
         </section>

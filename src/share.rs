@@ -6,7 +6,7 @@
 //! panic: every browser object is looked up and may be missing.
 
 use crate::fits::Unit;
-use crate::i18n::{tr, use_lang, T};
+use crate::i18n::{tr, use_lang, Lang, T};
 use ftmem_core::settings::Mode;
 use ftmem_core::{Bytes, Settings};
 use leptos::prelude::*;
@@ -14,6 +14,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Title of the page when nothing is estimated.
 pub const BASE_TITLE: &str = "ftmem · GPU memory for LLM fine-tuning";
+/// [`BASE_TITLE`] in both languages.
+pub const BASE_TITLE_T: T = T::new(BASE_TITLE, "ftmem · LLM 파인튜닝 GPU 메모리 계산기");
 
 /// Short name of a Hub id (`openai/gpt-oss-20b` → `gpt-oss-20b`).
 pub fn short_model_name(id: &str) -> &str {
@@ -22,15 +24,22 @@ pub fn short_model_name(id: &str) -> &str {
 
 /// The page title for `model` (a Hub id or a short name; empty: the base title), the settings and the per-GPU
 /// total: `gpt-oss-20b · QLoRA r16 · 23.1 GB`, `Llama-3.1-70B · Full · 8 GPUs ZeRO-3 · 61.2 GB per GPU`,
-/// `Qwen3-8B · inference · 17.9 GB`. Mode names are the field's terms, the same in both languages.
+/// `Qwen3-8B · inference · 17.9 GB` (English; see [`page_title_in`]).
 pub fn page_title(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit) -> String {
+    page_title_in(model, s, total, unit, Lang::En)
+}
+
+/// [`page_title`] in `lang`: in Korean `Llama-3.1-70B · 전체 파인튜닝 · GPU 8개 ZeRO-3 · GPU당 61.2 GB`. LoRA and
+/// QLoRA keep their names in both languages.
+pub fn page_title_in(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit, lang: Lang) -> String {
     let Some(total) = total else {
-        return BASE_TITLE.to_string();
+        return BASE_TITLE_T.get(lang).to_string();
     };
+    let ko = lang == Lang::Ko;
     let name = short_model_name(model.trim());
     let mode = match s.mode {
-        Mode::Inference => "inference".to_string(),
-        Mode::Full => "Full".to_string(),
+        Mode::Inference => T::new("inference", "추론").get(lang).to_string(),
+        Mode::Full => T::new("Full", "전체 파인튜닝").get(lang).to_string(),
         Mode::Lora => format!("LoRA r{}", s.rank),
         Mode::Qlora => format!("QLoRA r{}", s.rank),
     };
@@ -39,11 +48,16 @@ pub fn page_title(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit) -
         parts.push(name.to_string());
     }
     parts.push(mode);
-    if s.gpus > 1 {
-        parts.push(format!("{} GPUs {}", s.gpus, crate::breakdown::shard_label(s.shard)));
-        parts.push(format!("{} per GPU", unit.format_short(total)));
+    let shard = crate::breakdown::shard_label(s.shard);
+    let total = unit.format_short(total);
+    if s.gpus > 1 && ko {
+        parts.push(format!("GPU {}개 {shard}", s.gpus));
+        parts.push(format!("GPU당 {total}"));
+    } else if s.gpus > 1 {
+        parts.push(format!("{} GPUs {shard}", s.gpus));
+        parts.push(format!("{total} per GPU"));
     } else {
-        parts.push(unit.format_short(total));
+        parts.push(total);
     }
     parts.join(" · ")
 }

@@ -1,6 +1,8 @@
 //! Settings in the query string (issue 2, §8): exactly the keys and values of [`Settings::to_query`], UI-only
-//! keys (e.g. a future `lang`) kept as they are, defaults left out. Pure functions; the router glue is in
-//! [`crate::app`].
+//! keys kept as they are, defaults left out. Pure functions; the router glue is in [`crate::app`].
+//!
+//! UI-only keys ([`UI_KEYS`]) belong to the page, not to [`Settings`]: `lang` (the language, [`lang_from_pairs`],
+//! [`with_lang_pair`]), `unit` and `gpu` ([`crate::fits`]). Any other unknown key is kept untouched.
 
 use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
@@ -25,6 +27,44 @@ pub const SETTINGS_KEYS: [&str; 17] = [
     "shard",
     "offload",
 ];
+
+/// UI-only query keys the page reads and writes itself: the language, the unit, the chosen GPU.
+pub const UI_KEYS: [&str; 3] = [crate::i18n::LANG_KEY, crate::fits::UNIT_KEY, crate::fits::GPU_KEY];
+
+/// The link's `lang` value as written (the last one wins, as for the other keys), `None` when absent. Parse it
+/// with [`crate::i18n::Lang::parse`]; [`crate::i18n::choose`] skips a value that does not parse.
+pub fn lang_from_pairs(pairs: &[(String, String)]) -> Option<&str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == crate::i18n::LANG_KEY)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `extras` (a link's non-settings pairs) with `lang` set to `lang`: an existing `lang` pair is replaced where it
+/// stands (later duplicates dropped), a missing one appended; `None` removes it.
+pub fn with_lang_pair(
+    extras: &[(String, String)],
+    lang: Option<crate::i18n::Lang>,
+) -> Vec<(String, String)> {
+    let key = crate::i18n::LANG_KEY;
+    let mut out = Vec::with_capacity(extras.len() + 1);
+    let mut placed = false;
+    for (k, v) in extras {
+        if k == key {
+            if let (false, Some(l)) = (placed, lang) {
+                out.push((k.clone(), l.code().to_string()));
+            }
+            placed = true;
+        } else {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    if let (false, Some(l)) = (placed, lang) {
+        out.push((key.to_string(), l.code().to_string()));
+    }
+    out
+}
 
 /// Whether `key` belongs to [`Settings`].
 pub fn is_settings_key(key: &str) -> bool {

@@ -32,7 +32,11 @@ fn fixtures() -> &'static [(String, Architecture, u64)] {
                 let text = std::fs::read_to_string(p).unwrap();
                 let arch = ftmem_core::parse_config(&text).unwrap_or_else(|e| panic!("{p:?}: {e}"));
                 let total = ftmem_core::params::count(&arch).total.0;
-                (p.file_name().unwrap().to_string_lossy().into_owned(), arch, total)
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    arch,
+                    total,
+                )
             })
             .collect();
         assert!(v.len() >= 30, "fixtures found: {}", v.len());
@@ -47,37 +51,68 @@ fn fixture_index() -> impl Strategy<Value = usize> {
 /// Random valid settings: every mode, precision of the mode (or its default), optimizer, attention, sharding
 /// combination the parser accepts; sizes kept moderate so a case runs fast.
 fn arb_settings() -> impl Strategy<Value = Settings> {
-    let mode = prop_oneof![Just(Mode::Inference), Just(Mode::Full), Just(Mode::Lora), Just(Mode::Qlora)];
-    let optim = prop_oneof![Just(Optim::Adamw), Just(Optim::Adamw8bit), Just(Optim::Sgd), Just(Optim::Sgdm)];
-    let attn = prop_oneof![Just(AttnImpl::Auto), Just(AttnImpl::Sdpa), Just(AttnImpl::Eager)];
-    let targets = prop_oneof![Just(Targets::AllLinear), Just(Targets::Attn), Just(Targets::Qv)];
+    let mode = prop_oneof![
+        Just(Mode::Inference),
+        Just(Mode::Full),
+        Just(Mode::Lora),
+        Just(Mode::Qlora)
+    ];
+    let optim = prop_oneof![
+        Just(Optim::Adamw),
+        Just(Optim::Adamw8bit),
+        Just(Optim::Sgd),
+        Just(Optim::Sgdm)
+    ];
+    let attn = prop_oneof![
+        Just(AttnImpl::Auto),
+        Just(AttnImpl::Sdpa),
+        Just(AttnImpl::Eager)
+    ];
+    let targets = prop_oneof![
+        Just(Targets::AllLinear),
+        Just(Targets::Attn),
+        Just(Targets::Qv)
+    ];
     (
-        (mode, any::<prop::sample::Index>(), any::<bool>(), 1u64..=16, 1u64..=4096, 0u64..=2048),
+        (
+            mode,
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+            1u64..=16,
+            1u64..=4096,
+            0u64..=2048,
+        ),
         (1u64..=128, targets, 0u32..3, any::<bool>(), optim, attn),
         (prop_oneof![Just(1u64), 2u64..=16], 0usize..5, 0usize..3),
     )
-        .prop_map(|((mode, pi, dq, batch, seq, new_tokens), (rank, targets, d, gc, optim, attn), (gpus, si, oi))| {
-            let ps = mode.precisions();
-            let k = pi.index(ps.len() + 1);
-            Settings {
-                mode,
-                precision: if k == ps.len() { None } else { Some(ps[k]) },
-                double_quant: dq,
-                batch,
-                seq,
-                new_tokens,
-                rank,
-                targets,
-                dropout: [0.0, 0.05, 0.1][d as usize],
-                gc,
-                optim,
-                attn,
-                gpus,
-                shard: Shard::ALL[si],
-                offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
-                ..Settings::default()
-            }
-        })
+        .prop_map(
+            |(
+                (mode, pi, dq, batch, seq, new_tokens),
+                (rank, targets, d, gc, optim, attn),
+                (gpus, si, oi),
+            )| {
+                let ps = mode.precisions();
+                let k = pi.index(ps.len() + 1);
+                Settings {
+                    mode,
+                    precision: if k == ps.len() { None } else { Some(ps[k]) },
+                    double_quant: dq,
+                    batch,
+                    seq,
+                    new_tokens,
+                    rank,
+                    targets,
+                    dropout: [0.0, 0.05, 0.1][d as usize],
+                    gc,
+                    optim,
+                    attn,
+                    gpus,
+                    shard: Shard::ALL[si],
+                    offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
+                    ..Settings::default()
+                }
+            },
+        )
         .prop_filter("valid sharding", |s| s.check_sharding().is_ok())
 }
 
@@ -92,8 +127,15 @@ fn total(arch: &Architecture, s: &Settings) -> Option<u64> {
 }
 
 /// Assert `lo ≤ hi` for two variants of the same settings (both valid).
-fn le(arch: &(String, Architecture, u64), small: &Settings, large: &Settings, what: &str) -> Result<(), TestCaseError> {
-    let (Some(a), Some(b)) = (total(&arch.1, small), total(&arch.1, large)) else { return Ok(()) };
+fn le(
+    arch: &(String, Architecture, u64),
+    small: &Settings,
+    large: &Settings,
+    what: &str,
+) -> Result<(), TestCaseError> {
+    let (Some(a), Some(b)) = (total(&arch.1, small), total(&arch.1, large)) else {
+        return Ok(());
+    };
     prop_assert!(
         a <= b,
         "{}: {what}: {} → {a} bytes but {} → {b} bytes",

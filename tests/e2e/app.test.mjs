@@ -500,4 +500,18 @@ describe('ftmem release build in Chromium', () => {
     assert.equal(servers.hub.requests.length, before, 'no request reached the hub');
     assert.equal(new URL(page.url()).search, '', 'the link stays bare');
   });
+  e2e('warnings explain surprising settings: QLoRA of gpt-oss, eager attention, a too-long sequence', async () => {
+    await page.goto(servers.appUrl + '/?mode=qlora&seq=200000');
+    await until('#arch-model-type shows gpt_oss', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    await until('#warnings lists three warnings', async () => (await page.locator('#warnings li').count()) === 3);
+    for (const code of ['seq_exceeds_context', 'stacked_experts_not_quantized', 'eager_attention']) {
+      assert.equal(await page.locator(`#warnings li[data-code="${code}"]`).count(), 1, code);
+    }
+    await setControl('#seq', '2048');
+    await until('the context warning goes', async () => (await page.locator('#warnings li').count()) === 2);
+    await setControl('#mode', 'lora');
+    await until('only the eager warning stays', async () => (await page.locator('#warnings li').count()) === 1);
+    await setControl('#attn', 'sdpa');
+    await until('no warnings', async () => (await page.locator('#warnings').count()) === 0);
+  });
 });
