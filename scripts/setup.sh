@@ -64,6 +64,15 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
 fi
 
+# 5b. A Korean font, so that the end-to-end screenshots of the Korean view show Hangul, not empty boxes.
+if [ -d /usr/share/fonts/truetype/nanum ]; then
+  say "fonts-nanum: present"
+else
+  say "installing fonts-nanum from Debian (Korean glyphs for the screenshots)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-nanum
+fi
+
 # 6. The end-to-end test's npm packages (playwright-core, pinned by tests/e2e/package-lock.json; it uses
 #    /usr/bin/chromium and downloads no browser).
 need node "install Node.js (20 or later)"
