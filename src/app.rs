@@ -276,7 +276,10 @@ fn Page() -> impl IntoView {
         show_default();
     }
 
-    // Settings → query string, replacing the history entry; UI-only keys are kept; defaults are left out.
+    // Settings → query string, replacing the history entry; UI-only keys are kept; defaults are left out. The
+    // write itself (`history.replaceState`, slow in Chromium) waits for the next task, after the new numbers are
+    // in the page; edits in the meantime replace it (see crate::deferred).
+    let url_write = crate::deferred::Deferred::<String>::new();
     Effect::new(move |_| {
         let s = settings.get();
         let search = location.search.get_untracked();
@@ -292,15 +295,21 @@ fn Page() -> impl IntoView {
             } else {
                 format!("{path}?{q}")
             };
-            navigate(
-                &target,
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    resolve: false,
-                    ..Default::default()
-                },
-            );
+            let navigate = navigate.clone();
+            url_write.put(target, move |target| {
+                navigate(
+                    &target,
+                    NavigateOptions {
+                        replace: true,
+                        scroll: false,
+                        resolve: false,
+                        ..Default::default()
+                    },
+                )
+            });
+        } else {
+            // Back to the link as it stands: a write still waiting would undo that.
+            url_write.cancel();
         }
     });
     // The first edit after opening a link clears the link's error message.

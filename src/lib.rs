@@ -13,6 +13,7 @@ pub mod arch_panel;
 pub mod breakdown;
 pub mod chart;
 pub mod controls;
+pub mod deferred;
 pub mod error;
 pub mod fit_panel;
 pub mod fits;

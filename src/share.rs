@@ -62,14 +62,19 @@ pub fn page_title_in(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit
     parts.join(" · ")
 }
 
-/// Keeps `document.title` equal to `title()` (renders nothing).
+/// Keeps `document.title` equal to `title()` (renders nothing). The write (slow in Chromium) comes in the task
+/// after the change, so the new numbers are in the page first ([`crate::deferred`]).
 #[component]
 pub fn PageTitle(#[prop(into)] title: Signal<String>) -> impl IntoView {
+    let write = crate::deferred::Deferred::<String>::new();
     Effect::new(move |_| {
-        let t = title.get();
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            doc.set_title(&t);
-        }
+        write.put(title.get(), |t| {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                if doc.title() != t {
+                    doc.set_title(&t);
+                }
+            }
+        });
     });
 }
 
