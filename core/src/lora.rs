@@ -21,7 +21,7 @@
 //! and `kv_b_proj` (DeepSeek with `q_lora_rank`). Explicit names match `nn.Linear` leaf names anywhere,
 //! including `lm_head`.
 
-use crate::arch::{Architecture, Component, Module, ModuleKind};
+use crate::arch::{Architecture, Component, Layer, Module, ModuleKind};
 use crate::settings::Targets;
 use crate::units::Params;
 
@@ -51,43 +51,117 @@ pub struct Adapted<'a> {
 /// The modules `targets` adapts in `arch`, in model order, each with its adapter size per unit of rank.
 /// Empty when nothing matches (PEFT would raise "Target modules ... not found").
 pub fn targeted_modules<'a>(arch: &'a Architecture, targets: &Targets) -> Vec<Adapted<'a>> {
+    let t = Targeting::new(arch, targets, arch.layers.iter());
     let mut out = Vec::new();
-    match targets {
-        Targets::AllLinear => collect(arch, &mut out, |m| all_linear(arch, m)),
-        Targets::Attn => collect(arch, &mut out, |m| {
-            is_linear(m) && m.component == Component::Attention
-        }),
-        Targets::Qv => {
-            collect(arch, &mut out, |m| {
-                is_linear(m) && (m.name == "q_proj" || m.name == "v_proj")
+    for (i, layer) in arch.layers.iter().enumerate() {
+        out.extend(t.in_layer(layer).map(|(module, per_rank)| Adapted {
+            layer: Some(i),
+            module,
+            per_rank,
+        }));
+    }
+    out.extend(t.outer().map(|(module, per_rank)| Adapted {
+        layer: None,
+        module,
+        per_rank,
+    }));
+    out
+}
+
+/// PEFT's `target_modules` matching for one model, with the per-model facts it depends on (MoE family, Mamba
+/// mixers, whether `qv` falls back to the family's equivalent) derived once, so that deciding a module costs a
+/// few comparisons. [`targeted_modules`] lists its decisions; the estimate applies it to each distinct layer
+/// only.
+pub(crate) struct Targeting<'a, 't> {
+    arch: &'a Architecture,
+    targets: &'t Targets,
+    /// `arch.model_type` is one of [`PEFT_MOE_FAMILIES`].
+    moe: bool,
+    /// Some layer has a Mamba mixer.
+    mamba: bool,
+    /// `qv` with no adaptable `q_proj`/`v_proj` in the layers: the family's equivalent instead.
+    qv_fallback: bool,
+}
+
+impl<'a, 't> Targeting<'a, 't> {
+    /// The matching of `targets` in `arch`. `layers` are the decoder layers to look at for the `qv` fallback:
+    /// all of them, or one of each distinct layer (the answer is the same).
+    pub(crate) fn new(
+        arch: &'a Architecture,
+        targets: &'t Targets,
+        mut layers: impl Iterator<Item = &'a Layer>,
+    ) -> Targeting<'a, 't> {
+        let qv_fallback = matches!(targets, Targets::Qv)
+            && !layers.any(|l| {
+                l.modules
+                    .iter()
+                    .any(|m| is_linear(m) && is_qv(m) && per_rank(arch, m).is_some())
             });
-            if out.is_empty() {
-                let eq = ["qkv_proj", "c_attn", "q_b_proj", "kv_b_proj"];
-                collect(arch, &mut out, |m| {
-                    is_linear(m) && eq.contains(&m.name.as_str())
-                });
-            }
-        }
-        Targets::Modules(names) => {
-            collect(arch, &mut out, |m| {
-                is_linear(m) && names.iter().any(|n| n == &m.name)
-            });
-            for m in arch
-                .outer_modules
-                .iter()
-                .filter(|m| is_linear(m) && names.iter().any(|n| n == &m.name))
-            {
-                if let Some(r) = per_rank(arch, m) {
-                    out.push(Adapted {
-                        layer: None,
-                        module: m,
-                        per_rank: r,
-                    });
-                }
-            }
+        Targeting {
+            arch,
+            targets,
+            moe: PEFT_MOE_FAMILIES.contains(&arch.model_type.as_str()),
+            mamba: is_mamba(arch),
+            qv_fallback,
         }
     }
-    out
+
+    /// Whether the decoder-layer module `m` is a target (before its adapter size is known).
+    fn matches(&self, m: &Module) -> bool {
+        match self.targets {
+            Targets::AllLinear => self.all_linear(m),
+            Targets::Attn => is_linear(m) && m.component == Component::Attention,
+            Targets::Qv if self.qv_fallback => {
+                is_linear(m)
+                    && matches!(
+                        m.name.as_str(),
+                        "qkv_proj" | "c_attn" | "q_b_proj" | "kv_b_proj"
+                    )
+            }
+            Targets::Qv => is_linear(m) && is_qv(m),
+            Targets::Modules(names) => is_linear(m) && names.iter().any(|n| n == &m.name),
+        }
+    }
+
+    /// The adapted modules of one decoder layer, in order, with their adapter parameters per unit of rank.
+    pub(crate) fn in_layer<'l>(
+        &'l self,
+        layer: &'a Layer,
+    ) -> impl Iterator<Item = (&'a Module, u64)> + use<'l, 'a, 't> {
+        layer
+            .modules
+            .iter()
+            .filter(move |m| self.matches(m))
+            .filter_map(move |m| Some((m, per_rank(self.arch, m)?)))
+    }
+
+    /// The adapted modules outside the layers (explicit names only, e.g. `lm_head`), with their adapter
+    /// parameters per unit of rank.
+    pub(crate) fn outer<'l>(&'l self) -> impl Iterator<Item = (&'a Module, u64)> + use<'l, 'a, 't> {
+        let names: &[String] = match self.targets {
+            Targets::Modules(names) => names,
+            _ => &[],
+        };
+        self.arch
+            .outer_modules
+            .iter()
+            .filter(move |m| is_linear(m) && names.iter().any(|n| n == &m.name))
+            .filter_map(move |m| Some((m, per_rank(self.arch, m)?)))
+    }
+
+    /// PEFT 0.21 `all-linear` membership of one module inside the layers (see the module docs).
+    fn all_linear(&self, m: &Module) -> bool {
+        match m.kind {
+            ModuleKind::Linear(_) => {
+                if self.moe && matches!(m.name.as_str(), "gate_proj" | "up_proj" | "down_proj") {
+                    return false;
+                }
+                !(self.mamba && m.component == Component::Mixer && m.name == "out_proj")
+            }
+            ModuleKind::StackedLinear(_) => self.moe,
+            ModuleKind::Other => self.moe && m.component == Component::Router && m.name == "gate",
+        }
+    }
 }
 
 /// LoRA adapter parameters for `rank` and `targets`: Σ rank × per-rank size over [`targeted_modules`].
@@ -99,12 +173,7 @@ pub fn adapter_params(arch: &Architecture, rank: u64, targets: &Targets) -> Resu
     }
     let adapted = targeted_modules(arch, targets);
     if adapted.is_empty() {
-        return Err(format!(
-            "LoRA targets `{}` match no linear module of this {} model (its linear modules: {})",
-            targets.to_query_value(),
-            arch.model_type,
-            linear_names(arch).join(", ")
-        ));
+        return Err(no_match_message(arch, targets, arch.layers.iter()));
     }
     let mut total = Params::ZERO;
     for a in adapted {
@@ -116,34 +185,42 @@ pub fn adapter_params(arch: &Architecture, rank: u64, targets: &Targets) -> Resu
     Ok(total)
 }
 
+/// The error of [`adapter_params`] when `targets` match no module. `layers`: the decoder layers of `arch`, all
+/// of them or one of each distinct layer in order of first occurrence (the same names in the same order).
+pub(crate) fn no_match_message<'a>(
+    arch: &'a Architecture,
+    targets: &Targets,
+    layers: impl Iterator<Item = &'a Layer>,
+) -> String {
+    format!(
+        "LoRA targets `{}` match no linear module of this {} model (its linear modules: {})",
+        targets.to_query_value(),
+        arch.model_type,
+        distinct_linear_names(layers, &arch.outer_modules).join(", ")
+    )
+}
+
 /// Distinct leaf names of the `nn.Linear` modules of the model (for error messages and the UI's target list).
 pub fn linear_names(arch: &Architecture) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let all = arch
-        .layers
-        .iter()
-        .flat_map(|l| l.modules.iter())
-        .chain(arch.outer_modules.iter());
+    distinct_linear_names(arch.layers.iter(), &arch.outer_modules)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// [`linear_names`] of `layers` then `outer` modules, in order of first occurrence.
+fn distinct_linear_names<'a>(
+    layers: impl Iterator<Item = &'a Layer>,
+    outer: &'a [Module],
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    let all = layers.flat_map(|l| l.modules.iter()).chain(outer.iter());
     for m in all.filter(|m| is_linear(m)) {
-        if !names.contains(&m.name) {
-            names.push(m.name.clone());
+        if !names.contains(&m.name.as_str()) {
+            names.push(m.name.as_str());
         }
     }
     names
-}
-
-fn collect<'a>(arch: &'a Architecture, out: &mut Vec<Adapted<'a>>, pick: impl Fn(&Module) -> bool) {
-    for (i, layer) in arch.layers.iter().enumerate() {
-        for m in layer.modules.iter().filter(|m| pick(m)) {
-            if let Some(r) = per_rank(arch, m) {
-                out.push(Adapted {
-                    layer: Some(i),
-                    module: m,
-                    per_rank: r,
-                });
-            }
-        }
-    }
 }
 
 fn is_linear(m: &Module) -> bool {
@@ -156,19 +233,9 @@ fn is_mamba(arch: &Architecture) -> bool {
         .any(|l| matches!(l.mixer, crate::arch::Mixer::Mamba { .. }))
 }
 
-/// PEFT 0.21 `all-linear` membership of one module inside the layers (see the module docs).
-fn all_linear(arch: &Architecture, m: &Module) -> bool {
-    let moe = PEFT_MOE_FAMILIES.contains(&arch.model_type.as_str());
-    match m.kind {
-        ModuleKind::Linear(_) => {
-            if moe && matches!(m.name.as_str(), "gate_proj" | "up_proj" | "down_proj") {
-                return false;
-            }
-            !(m.component == Component::Mixer && m.name == "out_proj" && is_mamba(arch))
-        }
-        ModuleKind::StackedLinear(_) => moe,
-        ModuleKind::Other => moe && m.component == Component::Router && m.name == "gate",
-    }
+/// `q_proj` or `v_proj`, PEFT's default LoRA targets.
+fn is_qv(m: &Module) -> bool {
+    m.name == "q_proj" || m.name == "v_proj"
 }
 
 /// Adapter parameters per unit of rank for module `m` over all its instances; `None` on overflow.

@@ -39,7 +39,7 @@ pub(crate) const CUDA_CONTEXT_BYTES: u64 = 833_421_312;
 /// Largest score matrix of a layer, `batch × heads × q × k` elements, or 0 when no layer materialises one.
 fn largest_scores(run: &Run, q: u64, k: u64) -> Result<u64, EstimateError> {
     let mut best = 0u64;
-    for layer in &run.arch.layers {
+    for &(layer, _) in &run.layers {
         if let Mixer::FullAttention { heads, .. } | Mixer::SlidingAttention { heads, .. } = layer.mixer {
             if run.eager || math_sdpa(run, &layer.mixer) {
                 best = best.max(prod(&[run.s.batch, heads, q, k])?);
@@ -135,7 +135,7 @@ pub(crate) fn inference_slack(
     let p = run.s.seq;
     let scores = mul(largest_scores(run, p, p)?, run.c)?;
     let mut mlp = 0u64;
-    for layer in &run.arch.layers {
+    for &(layer, _) in &run.layers {
         let width = match layer.ffn {
             Ffn::Dense { intermediate, .. } => intermediate,
             Ffn::Moe {

@@ -15,7 +15,7 @@ pub(crate) fn kv_bytes(run: &Run, tokens: u64) -> Result<(u64, u64), EstimateErr
     let (b, c) = (run.s.batch, run.c);
     let mut total = 0u64;
     let mut largest = 0u64;
-    for layer in &run.arch.layers {
+    for &(layer, count) in &run.layers {
         let per_layer = match layer.mixer {
             Mixer::FullAttention { kv_heads, head_dim, .. } => mul(mul(mul(2, kv_heads)?, head_dim)?, tokens)?,
             Mixer::SlidingAttention {
@@ -41,7 +41,7 @@ pub(crate) fn kv_bytes(run: &Run, tokens: u64) -> Result<(u64, u64), EstimateErr
         };
         let bytes = mul(mul(per_layer, b)?, c)?;
         largest = largest.max(bytes / 2);
-        total = add(total, bytes)?;
+        total = add(total, mul(bytes, count)?)?;
     }
     Ok((total, largest))
 }

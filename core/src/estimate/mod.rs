@@ -225,22 +225,14 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
     let mut recompute_attn = 0u64;
     let mut recompute_mlp = 0u64;
     let mut largest_layer = 0u64;
-    // Identical consecutive layers give identical numbers: compute once per distinct layer.
-    let mut prev: Option<(&crate::arch::Layer, u64, (u64, u64))> = None;
-    for layer in &arch.layers {
-        let (s, (ra, rm)) = match prev {
-            Some((p, s, b)) if p == layer => (s, b),
-            _ => {
-                let s = activations::layer_saved(run, layer, run.s.seq)?;
-                let b = activations::recomputed_layer_backward(run, layer, run.s.seq)?;
-                (s, b)
-            }
-        };
-        prev = Some((layer, s, (ra, rm)));
-        saved_all = add(saved_all, mul(s, t)?)?;
+    // Identical layers give identical numbers: computed once per distinct layer ([`Run::layers`]).
+    for &(layer, count) in &run.layers {
+        let s = mul(activations::layer_saved(run, layer, run.s.seq)?, t)?;
+        let (ra, rm) = activations::recomputed_layer_backward(run, layer, run.s.seq)?;
+        saved_all = add(saved_all, mul(s, count)?)?;
         recompute_attn = recompute_attn.max(mul(ra, t)?);
         recompute_mlp = recompute_mlp.max(mul(rm, t)?);
-        largest_layer = largest_layer.max(mul(s, t)?);
+        largest_layer = largest_layer.max(s);
     }
     let layers = arch.layers.len() as u64;
     let ckpt_all = mul(ckpt_per_layer, layers)?;
@@ -297,16 +289,8 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
             // LoRA: the fp32 gradients of the adapters of the layer being back-propagated (the largest layer's)
             // and of adapted outer modules (`lm_head` by name); the other layers' adapter gradients do not exist
             // yet (`zero_grad(set_to_none=True)` freed them after the previous step), as for full fine-tuning.
-            let mut per_layer = vec![0u64; arch.layers.len()];
-            let mut outer = 0u64;
-            for a in crate::lora::targeted_modules(arch, &run.s.targets) {
-                match a.layer {
-                    Some(i) => per_layer[i] = add(per_layer[i], a.per_rank)?,
-                    None => outer = add(outer, a.per_rank)?,
-                }
-            }
-            let one_layer = per_layer.iter().copied().max().unwrap_or(0);
-            mul(mul(add(outer, one_layer)?, run.s.rank)?, 4)?.min(tr.gradients)
+            let one_layer_and_outer = run.adapters.one_layer_and_outer.ok_or(EstimateError::Overflow)?;
+            mul(mul(one_layer_and_outer, run.s.rank)?, 4)?.min(tr.gradients)
         };
         // Two moments of one recomputed layer's backward ([`activations::recomputed_layer_backward`]): its MLP,
         // where a 4-bit layer's weight is dequantized for the input gradient, and its attention (no 4-bit matmul
@@ -379,14 +363,8 @@ fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, s
     let (kv_prompt, _) = kv_cache::kv_bytes(run, p)?;
     let (kv_all, kv_layer) = kv_cache::kv_bytes(run, add(p, n)?)?;
     let mut transient = 0u64;
-    let mut prev: Option<(&crate::arch::Layer, u64)> = None;
-    for layer in &run.arch.layers {
-        let x = match prev {
-            Some((l, x)) if l == layer => x,
-            _ => activations::layer_inference_transient(run, layer, p)?,
-        };
-        prev = Some((layer, x));
-        transient = transient.max(mul(x, t)?);
+    for &(layer, _) in &run.layers {
+        transient = transient.max(mul(activations::layer_inference_transient(run, layer, p)?, t)?);
     }
     if run.eager {
         // The causal (and sliding-window) masks, batch × 1 × prompt × prompt each.

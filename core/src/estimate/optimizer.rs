@@ -61,18 +61,22 @@ pub(crate) fn trainable(run: &Run, res: &Resident) -> Result<Trainable, Estimate
     }
     let optim = run.s.optim;
     if run.train_base {
-        let all = run
-            .arch
-            .outer_modules
+        // Outer modules once, each distinct layer's modules weighted by the layer's count ([`Run::layers`]).
+        let outer = run.arch.outer_modules.iter().map(|m| (m, 1));
+        let inner = run
+            .layers
             .iter()
-            .chain(run.arch.layers.iter().flat_map(|l| l.modules.iter()));
-        for m in all {
+            .flat_map(|&(l, count)| l.modules.iter().map(move |m| (m, count)));
+        for (m, count) in outer.chain(inner) {
             for (n, k) in tensors(m) {
                 if n == 0 || k == 0 {
                     continue;
                 }
-                t.params = add(t.params, mul(n, k)?)?;
-                t.states = add(t.states, mul(state_bytes(optim, n, run.w)?, k)?)?;
+                t.params = add(t.params, mul(mul(n, k)?, count)?)?;
+                t.states = add(
+                    t.states,
+                    mul(mul(state_bytes(optim, n, run.w)?, k)?, count)?,
+                )?;
             }
         }
         t.gradients = mul(t.params, run.w)?;

@@ -153,42 +153,40 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
             out.autocast_copies = add(out.autocast_copies, mul(m.params.0, 2)?)?;
         }
     }
-    // Identical layers give identical sums: compute once per distinct layer (a stored checkpoint's
-    // `modules_to_not_convert` list is scanned per module, so thousands of layers × patterns stay cheap). Family
-    // builders make layers from a handful of templates; at most 16 distinct ones are remembered.
-    let mut seen: Vec<(&crate::arch::Layer, [u64; 4])> = Vec::new();
-    for layer in &run.arch.layers {
-        let sums = match seen.iter().find(|(l, _)| *l == layer) {
-            Some((_, sums)) => *sums,
-            None => {
-                let mut x = [0u64; 4];
-                for m in &layer.modules {
-                    x[0] = add(x[0], module_bytes(run, m)?)?;
-                    x[1] = add(x[1], mul(m.params.0, m.instances)?)?;
-                    if run.autocast && !matches!(m.kind, ModuleKind::Other) {
-                        x[2] = add(x[2], mul(mul(m.params.0, m.instances)?, 2)?)?;
-                    }
-                    if quantized_linears {
-                        if let ModuleKind::Linear(s) = m.kind {
-                            x[3] = x[3].max(s.in_features.saturating_mul(s.out_features));
-                        }
-                    }
-                }
-                if seen.len() < 16 {
-                    seen.push((layer, x));
-                }
-                x
+    // Identical layers give identical sums: computed once per distinct layer and weighted by its count (a
+    // stored checkpoint's `modules_to_not_convert` list is scanned per module).
+    for &(layer, count) in &run.layers {
+        let mut x = [0u64; 4];
+        for m in &layer.modules {
+            x[0] = add(x[0], module_bytes(run, m)?)?;
+            x[1] = add(x[1], mul(m.params.0, m.instances)?)?;
+            if run.autocast && !matches!(m.kind, ModuleKind::Other) {
+                x[2] = add(x[2], mul(mul(m.params.0, m.instances)?, 2)?)?;
             }
-        };
-        out.base = add(out.base, sums[0])?;
-        out.params = add(out.params, sums[1])?;
-        out.autocast_copies = add(out.autocast_copies, sums[2])?;
-        out.largest_quantized = out.largest_quantized.max(sums[3]);
+            if quantized_linears {
+                if let ModuleKind::Linear(s) = m.kind {
+                    x[3] = x[3].max(s.in_features.saturating_mul(s.out_features));
+                }
+            }
+        }
+        out.base = add(out.base, mul(x[0], count)?)?;
+        out.params = add(out.params, mul(x[1], count)?)?;
+        out.autocast_copies = add(out.autocast_copies, mul(x[2], count)?)?;
+        out.largest_quantized = out.largest_quantized.max(x[3]);
     }
     if run.mode.has_adapters() {
-        out.adapter_params = crate::lora::adapter_params(run.arch, run.s.rank, &run.s.targets)
-            .map_err(EstimateError::Invalid)?
-            .0;
+        let a = run.adapters;
+        let (arch, targets) = (run.arch, &run.s.targets);
+        out.adapter_params = match a.total.and_then(|t| t.checked_mul(run.s.rank)) {
+            Some(p) if a.any && run.s.rank > 0 => p,
+            // Targets matching nothing: the message of `lora::adapter_params`, from the distinct layers.
+            _ if !a.any && run.s.rank > 0 => {
+                let layers = run.layers.iter().map(|&(l, _)| l);
+                return Err(EstimateError::Invalid(crate::lora::no_match_message(arch, targets, layers)));
+            }
+            // Rank 0, overflow: `lora::adapter_params` says why, in the UI's words.
+            _ => crate::lora::adapter_params(arch, run.s.rank, targets).map_err(EstimateError::Invalid)?.0,
+        };
     }
     out.adapters = mul(out.adapter_params, 4)?;
     Ok(out)
