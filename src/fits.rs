@@ -15,21 +15,10 @@ use ftmem_core::gpus::{self, Gpu, GPUS};
 use ftmem_core::{Bytes, Estimate, EstimateError};
 use leptos::prelude::*;
 
-/// Measured accuracy of `total_bytes`, from the calibration test over the measured H200 runs
-/// (`core/tests/calibration.rs` over `tests/fixtures/truth/*.jsonl`; that test fails when the median |error|
-/// exceeds 5 % or the largest 12 %). Update these three figures when the calibration set changes.
-pub mod measured {
-    /// Number of measured runs in the calibration set.
-    pub const RUNS: u32 = 66;
-    /// Median |error| of `total_bytes` over them, percent (rounded).
-    pub const MEDIAN_PCT: u32 = 2;
-    /// Largest |error| of `total_bytes` over them, percent (rounded up).
-    pub const MAX_PCT: u32 = 10;
-}
-
-/// The measured-error note: "within 10 % (median 2 %) on 66 measured H200 runs".
+/// The measured-error note: "within 10.5 % (median 2.1 %) on 84 measured H200 runs", from
+/// [`ftmem_core::accuracy`] (kept true by the core's calibration test).
 pub fn measured_error_note(lang: Lang) -> String {
-    use measured::*;
+    use ftmem_core::accuracy::{MAX_PCT, MEDIAN_PCT, RUNS};
     match lang {
         Lang::En => format!(
             "Measured error: within {MAX_PCT} % (median {MEDIAN_PCT} %) on {RUNS} measured H200 runs (nvidia-smi peak)."

@@ -8,6 +8,7 @@
 //! Plain Rust, no browser dependency: the same code runs natively (CLI `ftmem`, tests, benchmarks) and in the
 //! browser (the Leptos app). Units are typed: [`units::Params`] vs [`units::Bytes`].
 
+pub mod accuracy;
 pub mod arch;
 pub mod config;
 pub mod estimate;

@@ -151,4 +151,14 @@ fn total_bytes_within_bounds_on_measured_runs() {
     let (median, max) = median_max(rows.iter().map(|r| r.err_total()));
     assert!(median <= 5.0, "median |error| {median:.2} % > 5 %");
     assert!(max <= 12.0, "max |error| {max:.2} % > 12 %");
+
+    // The accuracy the app and the README state must describe this table (ftmem_core::accuracy).
+    use ftmem_core::accuracy;
+    assert_eq!(rows.len() as u32, accuracy::RUNS, "update ftmem_core::accuracy::RUNS");
+    for (what, measured, stated) in [("median", median, accuracy::MEDIAN_PCT), ("max", max, accuracy::MAX_PCT)] {
+        assert!(
+            measured <= stated && stated - measured < 1.0,
+            "ftmem_core::accuracy states {what} {stated} %, the table gives {measured:.2} %: update it"
+        );
+    }
 }
