@@ -27,20 +27,20 @@
 
 use crate::arch_panel::{ArchPanel, Loaded};
 use crate::breakdown::Breakdown;
-use crate::warnings::Warnings;
 use crate::chart::Chart;
 use crate::controls::Controls;
+use crate::error::{AppError, ErrorKind, Msg};
 use crate::fit_panel::FitPanel;
 use crate::fits::{self, FitsTable, GpuChoice};
-use crate::presets::{self, Presets};
-use crate::share::{self, PageTitle, ShareButton};
-use crate::error::{AppError, ErrorKind, Msg};
-use crate::i18n::{self, provide_lang, tr, use_lang, LangSource, LangToggle, T};
 use crate::hub;
+use crate::i18n::{self, provide_lang, tr, use_lang, LangSource, LangToggle, T};
 use crate::model_source::ModelSource;
+use crate::presets::{self, Presets};
 use crate::rule_of_thumb::RuleOfThumb;
 use crate::settings_panel::{load_endpoint, SettingsPanel};
+use crate::share::{self, PageTitle, ShareButton};
 use crate::url_state;
+use crate::warnings::Warnings;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -142,7 +142,9 @@ fn Page() -> impl IntoView {
             match req {
                 None => None,
                 Some(r) => {
-                    let res = hub::fetch_config_with_token(&r.endpoint, &r.id, &r.rev, tok.as_ref()).await;
+                    let res =
+                        hub::fetch_config_with_token(&r.endpoint, &r.id, &r.rev, tok.as_ref())
+                            .await;
                     Some((r, res))
                 }
             }
@@ -170,7 +172,8 @@ fn Page() -> impl IntoView {
                         showing_default.set(false);
                     }
                     None => {
-                        if showing_default.get_untracked() && loaded.with_untracked(|l| l.is_none()) {
+                        if showing_default.get_untracked() && loaded.with_untracked(|l| l.is_none())
+                        {
                             show_default();
                         }
                         load_error.set(Some(e));
@@ -361,22 +364,41 @@ fn Page() -> impl IntoView {
         }
     });
     let title = Signal::derive(move || {
-        let total = estimate.with(|e| e.as_ref().and_then(|r| r.as_ref().ok()).map(|e| e.total_bytes));
-        shown_model.with(|m| settings.with(|s| share::page_title_in(m, s, total, unit.get(), lang.get())))
+        let total = estimate.with(|e| {
+            e.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|e| e.total_bytes)
+        });
+        shown_model
+            .with(|m| settings.with(|s| share::page_title_in(m, s, total, unit.get(), lang.get())))
     });
-    let chart_gpu = Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
+    let chart_gpu =
+        Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
 
     let (pending, set_pending) = signal(false);
     let status = move || {
         let l = lang.get();
         let current = loaded.with(|m| m.as_ref().map(|m| m.source_in(l).to_string()));
         match (pending.get(), current) {
-            (true, _) => ("loading", T::new("Loading config.json…", "config.json 불러오는 중…").get(l).to_string()),
-            (false, Some(src)) => ("done", match l {
-                i18n::Lang::En => format!("Showing {src}."),
-                i18n::Lang::Ko => format!("표시 중: {src}"),
-            }),
-            (false, None) => ("idle", T::new("No model loaded yet.", "아직 불러온 모델이 없습니다.").get(l).to_string()),
+            (true, _) => (
+                "loading",
+                T::new("Loading config.json…", "config.json 불러오는 중…")
+                    .get(l)
+                    .to_string(),
+            ),
+            (false, Some(src)) => (
+                "done",
+                match l {
+                    i18n::Lang::En => format!("Showing {src}."),
+                    i18n::Lang::Ko => format!("표시 중: {src}"),
+                },
+            ),
+            (false, None) => (
+                "idle",
+                T::new("No model loaded yet.", "아직 불러온 모델이 없습니다.")
+                    .get(l)
+                    .to_string(),
+            ),
         }
     };
 

@@ -72,7 +72,11 @@ pub fn component_text(name: &str) -> Option<T> {
 fn quantization_label(q: &Quantization, l: Lang) -> String {
     let ko = l == Lang::Ko;
     match q {
-        Quantization::Mxfp4 { .. } => T::new("MXFP4 (4-bit, block scales)", "MXFP4 (4비트, 블록 스케일)").get(l).into(),
+        Quantization::Mxfp4 { .. } => {
+            T::new("MXFP4 (4-bit, block scales)", "MXFP4 (4비트, 블록 스케일)")
+                .get(l)
+                .into()
+        }
         Quantization::Fp8 { .. } => "FP8".into(),
         Quantization::Bitsandbytes { bits, .. } if ko => format!("bitsandbytes {bits}비트"),
         Quantization::Bitsandbytes { bits, .. } => format!("bitsandbytes {bits}-bit"),
@@ -134,8 +138,16 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
     let quant = a.quantization.as_ref().map(|q| quantization_label(q, l));
     let sliding = a.sliding_window;
     let active_text = match (moe, ko) {
-        (true, false) => format!("{} per token ({})", thousands(c.active.0), short_count(c.active.0)),
-        (true, true) => format!("토큰당 {}개 ({})", thousands(c.active.0), short_count(c.active.0)),
+        (true, false) => format!(
+            "{} per token ({})",
+            thousands(c.active.0),
+            short_count(c.active.0)
+        ),
+        (true, true) => format!(
+            "토큰당 {}개 ({})",
+            thousands(c.active.0),
+            short_count(c.active.0)
+        ),
         (false, false) => format!("{} (dense: every parameter)", thousands(c.active.0)),
         (false, true) => format!("{}개 (dense 모델: 모든 파라미터)", thousands(c.active.0)),
     };
@@ -144,7 +156,10 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
         .iter()
         .map(|cp| {
             let key = cp.component.name();
-            let name = component_text(key).map_or_else(|| crate::format::component_label(key), |t| t.get(l).to_string());
+            let name = component_text(key).map_or_else(
+                || crate::format::component_label(key),
+                |t| t.get(l).to_string(),
+            );
             let total = thousands(cp.total.0);
             let active = thousands(cp.active.0);
             view! {
@@ -157,9 +172,17 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
         })
         .collect_view();
     let tied = if a.tie_word_embeddings { "yes" } else { "no" };
-    let tied_text = if a.tie_word_embeddings { T::new("yes", "예") } else { T::new("no", "아니요") }.get(l);
+    let tied_text = if a.tie_word_embeddings {
+        T::new("yes", "예")
+    } else {
+        T::new("no", "아니요")
+    }
+    .get(l);
     let approx_text = if ko {
-        format!("근사치: {} 계열은 ftmem이 정확히 아는 모델이 아니어서 일반 디코더 구조로 셉니다", a.model_type)
+        format!(
+            "근사치: {} 계열은 ftmem이 정확히 아는 모델이 아니어서 일반 디코더 구조로 셉니다",
+            a.model_type
+        )
     } else {
         format!("approximate: the {} family is not one ftmem knows exactly; counts follow a generic decoder", a.model_type)
     };

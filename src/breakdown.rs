@@ -112,7 +112,11 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
 
 /// Label and explanation of a component in `lang`; unknown names get a label from the name and the core's
 /// English explanation.
-pub fn component_label_explanation(name: &str, core_explanation: &str, lang: Lang) -> (String, String) {
+pub fn component_label_explanation(
+    name: &str,
+    core_explanation: &str,
+    lang: Lang,
+) -> (String, String) {
     match component_text(name) {
         Some((l, e)) => (l.get(lang).to_string(), e.get(lang).to_string()),
         None => (item_label(name), core_explanation.to_string()),
@@ -123,14 +127,18 @@ pub fn component_label_explanation(name: &str, core_explanation: &str, lang: Lan
 /// other is shown as the core wrote it (English).
 pub fn peak_moment_text(core: &'static str, lang: Lang) -> &'static str {
     let t = match core {
-        "loss backward (log-softmax gradient)" => T::new(core, "손실 역전파 (log-softmax 그래디언트)"),
+        "loss backward (log-softmax gradient)" => {
+            T::new(core, "손실 역전파 (log-softmax 그래디언트)")
+        }
         "recomputed layer backward (gradient checkpointing)" => {
             T::new(core, "재계산한 층의 역전파 (그래디언트 체크포인팅)")
         }
         "end of backward (embedding gradient)" => T::new(core, "역전파 끝 (임베딩 그래디언트)"),
         "optimizer step" => T::new(core, "옵티마이저 스텝"),
         "end of the prompt's forward (prefill)" => T::new(core, "프롬프트 순전파 끝 (프리필)"),
-        "last generated token (full KV cache)" => T::new(core, "마지막 생성 토큰 (KV 캐시가 가득 찬 시점)"),
+        "last generated token (full KV cache)" => {
+            T::new(core, "마지막 생성 토큰 (KV 캐시가 가득 찬 시점)")
+        }
         _ => return core,
     };
     t.get(lang)
@@ -216,8 +224,14 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
     let per_gpu = (est.gpus > 1).then(|| {
         let shard = shard_label(est.shard);
         let text = match l {
-            Lang::En => format!("Per GPU: {} GPUs with {shard}; every figure here is one GPU's.", est.gpus),
-            Lang::Ko => format!("GPU당: {shard}로 GPU {}개; 여기 모든 수치는 GPU 한 개 기준입니다.", est.gpus),
+            Lang::En => format!(
+                "Per GPU: {} GPUs with {shard}; every figure here is one GPU's.",
+                est.gpus
+            ),
+            Lang::Ko => format!(
+                "GPU당: {shard}로 GPU {}개; 여기 모든 수치는 GPU 한 개 기준입니다.",
+                est.gpus
+            ),
         };
         view! { <p class="note" id="per-gpu-note">{text}</p> }
     });

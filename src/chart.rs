@@ -128,7 +128,10 @@ pub fn Chart(
 }
 
 fn label_of(name: &'static str, l: Lang) -> String {
-    component_text(name).map_or_else(|| crate::format::item_label(name), |(label, _)| label.get(l).to_string())
+    component_text(name).map_or_else(
+        || crate::format::item_label(name),
+        |(label, _)| label.get(l).to_string(),
+    )
 }
 
 /// Escape text for HTML/SVG markup.
@@ -149,7 +152,13 @@ pub fn escape(s: &str) -> String {
 
 /// The SVG markup of the bar (built as text: static markup with no handlers, far smaller in wasm than a view
 /// tree; every piece of text in it goes through [`escape`]).
-pub fn chart_svg(est: &Estimate, cap: Option<&(String, Bytes)>, u: Unit, l: Lang, summary: &str) -> String {
+pub fn chart_svg(
+    est: &Estimate,
+    cap: Option<&(String, Bytes)>,
+    u: Unit,
+    l: Lang,
+    summary: &str,
+) -> String {
     use std::fmt::Write;
     let lay = layout(&est.components, est.total_bytes, cap.map(|c| c.1));
     let mut svg = String::with_capacity(2048);
@@ -187,7 +196,11 @@ pub fn chart_svg(est: &Estimate, cap: Option<&(String, Bytes)>, u: Unit, l: Lang
     );
     if let (Some((name, bytes)), Some(x)) = (cap, lay.capacity_x) {
         // Keep the label inside the chart: to the left of the mark when the mark is on the right.
-        let (anchor, tx) = if x > 60.0 { ("end", x - 0.8) } else { ("start", x + 0.8) };
+        let (anchor, tx) = if x > 60.0 {
+            ("end", x - 0.8)
+        } else {
+            ("start", x + 0.8)
+        };
         let text = escape(&format!("{name} · {}", u.format_short(*bytes)));
         let _ = write!(
             svg,
@@ -209,7 +222,11 @@ pub fn legend_html(est: &Estimate, u: Unit, l: Lang) -> String {
     let mut out = String::with_capacity(1024);
     for c in est.components.iter().filter(|c| c.bytes.0 > 0) {
         let f = fill_of(c.name);
-        let hatch = if f.hatched { r#"<rect width="14" height="14" fill="url(#ftmem-hatch)"/>"# } else { "" };
+        let hatch = if f.hatched {
+            r#"<rect width="14" height="14" fill="url(#ftmem-hatch)"/>"#
+        } else {
+            ""
+        };
         let _ = write!(
             out,
             r#"<li data-item="{}"><svg class="swatch" width="14" height="14" aria-hidden="true"><rect width="14" height="14" fill="{}"/>{}</svg>{} <span class="muted">{}</span></li>"#,

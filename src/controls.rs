@@ -58,14 +58,20 @@ pub fn mode_label(m: Mode) -> &'static str {
 /// Human label of a precision, in both languages.
 pub fn precision_text(p: Precision) -> T {
     match p {
-        Precision::Stored => T::new("as stored (checkpoint's format)", "저장된 그대로 (체크포인트 형식)"),
+        Precision::Stored => T::new(
+            "as stored (checkpoint's format)",
+            "저장된 그대로 (체크포인트 형식)",
+        ),
         Precision::Fp32 => T::new("fp32", "fp32"),
         Precision::Bf16 => T::new("bf16", "bf16"),
         Precision::Fp16 => T::new("fp16", "fp16"),
         Precision::Fp8 => T::new("fp8", "fp8"),
         Precision::Int8 => T::new("int8 (LLM.int8)", "int8 (LLM.int8)"),
         Precision::Int4 => T::new("int4 (bitsandbytes)", "int4 (bitsandbytes)"),
-        Precision::Mixed => T::new("mixed (fp32 weights, bf16 autocast)", "혼합 (fp32 가중치, bf16 autocast)"),
+        Precision::Mixed => T::new(
+            "mixed (fp32 weights, bf16 autocast)",
+            "혼합 (fp32 가중치, bf16 autocast)",
+        ),
         Precision::Nf4 => T::new("NF4", "NF4"),
         Precision::Fp4 => T::new("FP4", "FP4"),
     }
@@ -80,7 +86,10 @@ pub fn precision_label(p: Precision) -> &'static str {
 pub fn shard_text(s: Shard) -> T {
     match s {
         Shard::Ddp => T::new("DDP (full replica per GPU)", "DDP (GPU마다 전체 복제)"),
-        Shard::Zero1 => T::new("ZeRO-1 (optimizer states sharded)", "ZeRO-1 (옵티마이저 상태 분할)"),
+        Shard::Zero1 => T::new(
+            "ZeRO-1 (optimizer states sharded)",
+            "ZeRO-1 (옵티마이저 상태 분할)",
+        ),
         Shard::Zero2 => T::new("ZeRO-2 (+ gradients sharded)", "ZeRO-2 (+ 그래디언트 분할)"),
         Shard::Zero3 => T::new("ZeRO-3 (+ parameters sharded)", "ZeRO-3 (+ 파라미터 분할)"),
         Shard::Fsdp => T::new("FSDP full shard", "FSDP 전체 분할"),
@@ -92,7 +101,10 @@ pub fn offload_text(o: Offload) -> T {
     match o {
         Offload::None => T::new("none", "없음"),
         Offload::Optimizer => T::new("optimizer states to CPU", "옵티마이저 상태를 CPU로"),
-        Offload::Params => T::new("parameters and optimizer to CPU", "파라미터와 옵티마이저를 CPU로"),
+        Offload::Params => T::new(
+            "parameters and optimizer to CPU",
+            "파라미터와 옵티마이저를 CPU로",
+        ),
     }
 }
 

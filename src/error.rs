@@ -130,7 +130,10 @@ impl AppError {
     pub fn from_config_in(e: &ConfigError, source: &Msg) -> Self {
         // The English source is a noun phrase (`the pasted config.json`): capitalised to open the sentence.
         let mut chars = source.en.chars();
-        let en: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        let en: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
         let ko = &source.ko;
         match e {
             ConfigError::NotJson(_) => AppError::from_msg(

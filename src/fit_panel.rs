@@ -31,22 +31,50 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(1500);
     let (cls, now) = if rep.fits {
-        ("yes", T::new("The settings as they are fit.", "현재 설정은 맞습니다."))
+        (
+            "yes",
+            T::new("The settings as they are fit.", "현재 설정은 맞습니다."),
+        )
     } else {
-        ("no", T::new("The settings as they are do not fit.", "현재 설정은 맞지 않습니다."))
+        (
+            "no",
+            T::new(
+                "The settings as they are do not fit.",
+                "현재 설정은 맞지 않습니다.",
+            ),
+        )
     };
-    let _ = write!(out, r#"<p class="fit-now {cls}">{}</p><ul class="fit-list">"#, escape(now.get(l)));
+    let _ = write!(
+        out,
+        r#"<p class="fit-now {cls}">{}</p><ul class="fit-list">"#,
+        escape(now.get(l))
+    );
     let seq_label = if mode == Mode::Inference {
         T::new("Longest prompt: ", "최장 프롬프트: ")
     } else {
         T::new("Longest sequence: ", "최장 시퀀스: ")
     };
     let mut items = vec![
-        ("fit-batch", T::new("Largest micro-batch: ", "최대 마이크로배치: "), rep.largest_batch, T::new(" sequences", " 시퀀스")),
-        ("fit-seq", seq_label, rep.longest_seq, T::new(" tokens", " 토큰")),
+        (
+            "fit-batch",
+            T::new("Largest micro-batch: ", "최대 마이크로배치: "),
+            rep.largest_batch,
+            T::new(" sequences", " 시퀀스"),
+        ),
+        (
+            "fit-seq",
+            seq_label,
+            rep.longest_seq,
+            T::new(" tokens", " 토큰"),
+        ),
     ];
     if mode.has_adapters() {
-        items.push(("fit-rank", T::new("Largest LoRA rank: ", "최대 LoRA 랭크: "), rep.largest_rank, T::new("", "")));
+        items.push((
+            "fit-rank",
+            T::new("Largest LoRA rank: ", "최대 LoRA 랭크: "),
+            rep.largest_rank,
+            T::new("", ""),
+        ));
     }
     for (id, label, v, unit) in items {
         let _ = write!(
@@ -55,13 +83,23 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
             escape(label.get(l)),
             v.map(|n| n.to_string()).unwrap_or_default(),
             escape(&count_text(v, l)),
-            if v.is_some() { escape(unit.get(l)) } else { String::new() },
+            if v.is_some() {
+                escape(unit.get(l))
+            } else {
+                String::new()
+            },
         );
     }
     let _ = write!(
         out,
         r#"</ul><p class="muted small">{}</p>"#,
-        escape(T::new("Each is the exact boundary with every other setting as it is.", "각 값은 다른 설정을 그대로 둔 정확한 경계입니다.").get(l))
+        escape(
+            T::new(
+                "Each is the exact boundary with every other setting as it is.",
+                "각 값은 다른 설정을 그대로 둔 정확한 경계입니다."
+            )
+            .get(l)
+        )
     );
     if !rep.fewest_gpus.is_empty() {
         let _ = write!(
@@ -74,12 +112,16 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
         for g in &rep.fewest_gpus {
             let off = match g.offload {
                 Offload::None => "",
-                Offload::Optimizer => T::new(" + optimizer offload", " + 옵티마이저 오프로드").get(l),
+                Offload::Optimizer => {
+                    T::new(" + optimizer offload", " + 옵티마이저 오프로드").get(l)
+                }
                 Offload::Params => T::new(" + parameter offload", " + 파라미터 오프로드").get(l),
             };
             let n = match g.gpus {
                 Some(n) => thousands(n),
-                None => T::new("none up to 1,024", "1,024개까지 없음").get(l).to_string(),
+                None => T::new("none up to 1,024", "1,024개까지 없음")
+                    .get(l)
+                    .to_string(),
             };
             let _ = write!(
                 out,

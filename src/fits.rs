@@ -164,7 +164,10 @@ pub fn with_ui_pairs(
     gpu: Option<&GpuChoice>,
 ) -> Vec<(String, String)> {
     let wanted: [(&str, Option<String>); 2] = [
-        (UNIT_KEY, (unit != Unit::Gb).then(|| unit.as_str().to_string())),
+        (
+            UNIT_KEY,
+            (unit != Unit::Gb).then(|| unit.as_str().to_string()),
+        ),
         (GPU_KEY, gpu.map(|g| g.query_value())),
     ];
     let mut out: Vec<(String, String)> = Vec::with_capacity(extras.len() + 2);
@@ -215,14 +218,32 @@ pub fn fit_rows(total: Bytes) -> Vec<FitRow> {
 pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> String {
     use crate::chart::escape;
     use std::fmt::Write;
-    let title = escape(T::new("Mark this GPU on the chart and use it in “What fits”", "이 GPU를 차트와 ‘무엇이 맞나’에 사용").get(l));
+    let title = escape(
+        T::new(
+            "Mark this GPU on the chart and use it in “What fits”",
+            "이 GPU를 차트와 ‘무엇이 맞나’에 사용",
+        )
+        .get(l),
+    );
     let mut out = String::with_capacity(rows.len() * 400);
     for r in rows {
         let g = r.gpu;
         let (cls, mark, verdict, signed, room) = if r.fit.fits {
-            ("yes", "✓", T::new("fits", "맞음").get(l), r.fit.headroom.0 as i128, format!("+{}", u.format(r.fit.headroom)))
+            (
+                "yes",
+                "✓",
+                T::new("fits", "맞음").get(l),
+                r.fit.headroom.0 as i128,
+                format!("+{}", u.format(r.fit.headroom)),
+            )
         } else {
-            ("no", "✗", T::new("too small", "부족").get(l), -(r.fit.shortfall.0 as i128), format!("−{}", u.format(r.fit.shortfall)))
+            (
+                "no",
+                "✗",
+                T::new("too small", "부족").get(l),
+                -(r.fit.shortfall.0 as i128),
+                format!("−{}", u.format(r.fit.shortfall)),
+            )
         };
         let is_chosen = chosen == Some(g.id);
         let _ = write!(

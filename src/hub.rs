@@ -294,7 +294,10 @@ impl HfToken {
             return Ok(None);
         }
         if t.len() > 512 || !t.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("A Hugging Face token is one word of letters, digits and punctuation (e.g. hf_…).".into());
+            return Err(
+                "A Hugging Face token is one word of letters, digits and punctuation (e.g. hf_…)."
+                    .into(),
+            );
         }
         Ok(Some(HfToken(t.to_string())))
     }

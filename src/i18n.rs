@@ -71,14 +71,21 @@ pub enum LangSource {
 /// The first view's language: the link's `lang` value wins over the stored choice, which wins over the browser's
 /// language (`navigator.language`); a value that does not parse ([`Lang::parse`]) is skipped; English when none
 /// gives one. Returns the language and where it came from.
-pub fn choose(link: Option<&str>, stored: Option<&str>, browser: Option<&str>) -> (Lang, LangSource) {
+pub fn choose(
+    link: Option<&str>,
+    stored: Option<&str>,
+    browser: Option<&str>,
+) -> (Lang, LangSource) {
     if let Some(l) = link.and_then(Lang::parse) {
         return (l, LangSource::Link);
     }
     if let Some(l) = stored.and_then(Lang::parse) {
         return (l, LangSource::Stored);
     }
-    (browser.and_then(Lang::parse).unwrap_or_default(), LangSource::Browser)
+    (
+        browser.and_then(Lang::parse).unwrap_or_default(),
+        LangSource::Browser,
+    )
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

@@ -37,20 +37,68 @@ macro_rules! preset {
 
 /// The built-in models, in the order the picker lists them.
 pub const PRESETS: &[Preset] = &[
-    preset!("gpt-oss-20b", "openai/gpt-oss-20b", "openai__gpt-oss-20b.json"),
-    preset!("gpt-oss-120b", "openai/gpt-oss-120b", "openai__gpt-oss-120b.json"),
-    preset!("Llama-3.2-1B", "meta-llama/Llama-3.2-1B", "meta-llama__Llama-3.2-1B.json"),
-    preset!("Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct", "meta-llama__Llama-3.2-3B-Instruct.json"),
-    preset!("Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B", "meta-llama__Meta-Llama-3.1-8B.json"),
-    preset!("Llama-3.1-70B", "meta-llama/Meta-Llama-3.1-70B", "meta-llama__Meta-Llama-3.1-70B.json"),
+    preset!(
+        "gpt-oss-20b",
+        "openai/gpt-oss-20b",
+        "openai__gpt-oss-20b.json"
+    ),
+    preset!(
+        "gpt-oss-120b",
+        "openai/gpt-oss-120b",
+        "openai__gpt-oss-120b.json"
+    ),
+    preset!(
+        "Llama-3.2-1B",
+        "meta-llama/Llama-3.2-1B",
+        "meta-llama__Llama-3.2-1B.json"
+    ),
+    preset!(
+        "Llama-3.2-3B",
+        "meta-llama/Llama-3.2-3B-Instruct",
+        "meta-llama__Llama-3.2-3B-Instruct.json"
+    ),
+    preset!(
+        "Llama-3.1-8B",
+        "meta-llama/Meta-Llama-3.1-8B",
+        "meta-llama__Meta-Llama-3.1-8B.json"
+    ),
+    preset!(
+        "Llama-3.1-70B",
+        "meta-llama/Meta-Llama-3.1-70B",
+        "meta-llama__Meta-Llama-3.1-70B.json"
+    ),
     preset!("Qwen3-8B", "Qwen/Qwen3-8B", "Qwen__Qwen3-8B.json"),
-    preset!("Qwen3-30B-A3B", "Qwen/Qwen3-30B-A3B", "Qwen__Qwen3-30B-A3B.json"),
+    preset!(
+        "Qwen3-30B-A3B",
+        "Qwen/Qwen3-30B-A3B",
+        "Qwen__Qwen3-30B-A3B.json"
+    ),
     preset!("Qwen2.5-7B", "Qwen/Qwen2.5-7B", "Qwen__Qwen2.5-7B.json"),
-    preset!("Mistral-7B", "mistralai/Mistral-7B-v0.3", "mistralai__Mistral-7B-v0.3.mlc.json"),
-    preset!("Mixtral-8x7B", "mistralai/Mixtral-8x7B-v0.1", "mistralai__Mixtral-8x7B-v0.1.json"),
-    preset!("Gemma-2-9B", "google/gemma-2-9b", "google__gemma-2-9b.mlc.json"),
-    preset!("Phi-3-mini", "microsoft/Phi-3-mini-4k-instruct", "microsoft__Phi-3-mini-4k-instruct.json"),
-    preset!("DeepSeek-V3", "deepseek-ai/DeepSeek-V3", "deepseek-ai__DeepSeek-V3.json"),
+    preset!(
+        "Mistral-7B",
+        "mistralai/Mistral-7B-v0.3",
+        "mistralai__Mistral-7B-v0.3.mlc.json"
+    ),
+    preset!(
+        "Mixtral-8x7B",
+        "mistralai/Mixtral-8x7B-v0.1",
+        "mistralai__Mixtral-8x7B-v0.1.json"
+    ),
+    preset!(
+        "Gemma-2-9B",
+        "google/gemma-2-9b",
+        "google__gemma-2-9b.mlc.json"
+    ),
+    preset!(
+        "Phi-3-mini",
+        "microsoft/Phi-3-mini-4k-instruct",
+        "microsoft__Phi-3-mini-4k-instruct.json"
+    ),
+    preset!(
+        "DeepSeek-V3",
+        "deepseek-ai/DeepSeek-V3",
+        "deepseek-ai__DeepSeek-V3.json"
+    ),
 ];
 
 /// The first view's model when the link names none.
@@ -58,7 +106,9 @@ pub const DEFAULT_PRESET: &Preset = &PRESETS[0];
 
 /// The preset whose Hub id is `hub_id` (compared case-insensitively, as the Hub resolves ids).
 pub fn by_hub_id(hub_id: &str) -> Option<&'static Preset> {
-    PRESETS.iter().find(|p| p.hub_id.eq_ignore_ascii_case(hub_id.trim()))
+    PRESETS
+        .iter()
+        .find(|p| p.hub_id.eq_ignore_ascii_case(hub_id.trim()))
 }
 
 /// The embedded config that stands in for a failed fetch of `id` at `rev`, if any: only for a preset id at

@@ -31,7 +31,13 @@ pub fn page_title(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit) -
 
 /// [`page_title`] in `lang`: in Korean `Llama-3.1-70B · 전체 파인튜닝 · GPU 8개 ZeRO-3 · GPU당 61.2 GB`. LoRA and
 /// QLoRA keep their names in both languages.
-pub fn page_title_in(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit, lang: Lang) -> String {
+pub fn page_title_in(
+    model: &str,
+    s: &Settings,
+    total: Option<Bytes>,
+    unit: Unit,
+    lang: Lang,
+) -> String {
     let Some(total) = total else {
         return BASE_TITLE_T.get(lang).to_string();
     };
@@ -82,7 +88,8 @@ pub fn PageTitle(#[prop(into)] title: Signal<String>) -> impl IntoView {
 /// refused (no permission, not a secure context, no user gesture).
 pub async fn copy_to_clipboard(text: &str) -> Result<(), ()> {
     let window = web_sys::window().ok_or(())?;
-    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard")).map_err(|_| ())?;
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"))
+        .map_err(|_| ())?;
     if clipboard.is_undefined() || clipboard.is_null() {
         return Err(());
     }

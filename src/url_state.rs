@@ -29,7 +29,11 @@ pub const SETTINGS_KEYS: [&str; 17] = [
 ];
 
 /// UI-only query keys the page reads and writes itself: the language, the unit, the chosen GPU.
-pub const UI_KEYS: [&str; 3] = [crate::i18n::LANG_KEY, crate::fits::UNIT_KEY, crate::fits::GPU_KEY];
+pub const UI_KEYS: [&str; 3] = [
+    crate::i18n::LANG_KEY,
+    crate::fits::UNIT_KEY,
+    crate::fits::GPU_KEY,
+];
 
 /// The link's `lang` value as written (the last one wins, as for the other keys), `None` when absent. Parse it
 /// with [`crate::i18n::Lang::parse`]; [`crate::i18n::choose`] skips a value that does not parse.

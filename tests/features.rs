@@ -5,12 +5,12 @@
 use ftmem_app::arch_panel::Loaded;
 use ftmem_app::chart::{fill_of, layout, Chart};
 use ftmem_app::controls::Controls;
+use ftmem_app::error::ErrorKind;
 use ftmem_app::fit_panel::FitPanel;
 use ftmem_app::fits::{ui_from_pairs, with_ui_pairs, FitsTable, GpuChoice, Unit};
 use ftmem_app::hub::HfToken;
 use ftmem_app::presets::{by_hub_id, fallback, Presets, DEFAULT_PRESET, PRESETS};
 use ftmem_app::share::page_title;
-use ftmem_app::error::ErrorKind;
 use ftmem_core::gpus::{self, GPUS};
 use ftmem_core::settings::{Mode, Offload, Shard};
 use ftmem_core::{Bytes, Estimate, EstimateError, Settings};
@@ -30,7 +30,10 @@ async fn tick() {
 }
 
 fn document() -> web_sys::Document {
-    web_sys::window().expect("window").document().expect("document")
+    web_sys::window()
+        .expect("window")
+        .document()
+        .expect("document")
 }
 
 fn container() -> web_sys::HtmlElement {
@@ -47,7 +50,10 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn count(selector: &str) -> u32 {
-    document().query_selector_all(selector).expect("selector").length()
+    document()
+        .query_selector_all(selector)
+        .expect("selector")
+        .length()
 }
 
 fn attr(selector: &str, name: &str) -> Option<String> {
@@ -78,9 +84,11 @@ fn click(selector: &str) {
 }
 
 fn set_select(id: &str, value: &str) {
-    let el: web_sys::HtmlSelectElement = document().get_element_by_id(id).expect(id).unchecked_into();
+    let el: web_sys::HtmlSelectElement =
+        document().get_element_by_id(id).expect(id).unchecked_into();
     el.set_value(value);
-    el.dispatch_event(&web_sys::Event::new("change").expect("event")).expect("dispatch");
+    el.dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
 }
 
 fn gpt_oss() -> Loaded {
@@ -97,13 +105,26 @@ fn estimate_of(l: &Loaded, s: &Settings) -> Estimate {
 fn every_preset_is_a_usable_config() {
     assert!(PRESETS.len() >= 14);
     for p in PRESETS {
-        let l = Loaded::from_text(p.config, p.hub_id).unwrap_or_else(|e| panic!("{}: {}", p.hub_id, e.message));
-        assert!(l.counts.total.0 > 500_000_000, "{}: {} parameters", p.hub_id, l.counts.total.0);
-        assert!(ftmem_core::estimate(&l.arch, &Settings::default()).is_ok(), "{}", p.hub_id);
+        let l = Loaded::from_text(p.config, p.hub_id)
+            .unwrap_or_else(|e| panic!("{}: {}", p.hub_id, e.message));
+        assert!(
+            l.counts.total.0 > 500_000_000,
+            "{}: {} parameters",
+            p.hub_id,
+            l.counts.total.0
+        );
+        assert!(
+            ftmem_core::estimate(&l.arch, &Settings::default()).is_ok(),
+            "{}",
+            p.hub_id
+        );
         assert_eq!(by_hub_id(p.hub_id).map(|q| q.name), Some(p.name));
     }
     assert_eq!(DEFAULT_PRESET.hub_id, "openai/gpt-oss-20b");
-    assert!(by_hub_id("OpenAI/GPT-OSS-20B").is_some(), "ids compare case-insensitively");
+    assert!(
+        by_hub_id("OpenAI/GPT-OSS-20B").is_some(),
+        "ids compare case-insensitively"
+    );
     assert!(by_hub_id("nobody/nothing").is_none());
     // The built-in config stands in only for transient failures at main.
     assert!(fallback("openai/gpt-oss-20b", "main", ErrorKind::Unauthorized).is_some());
@@ -117,8 +138,10 @@ fn every_preset_is_a_usable_config() {
 async fn preset_buttons_call_back_with_the_preset() {
     let picked = RwSignal::new(None::<&'static str>);
     let current = RwSignal::new(String::new());
-    let on_pick = Callback::new(move |p: &'static ftmem_app::presets::Preset| picked.set(Some(p.hub_id)));
-    let handle = leptos::mount::mount_to(container(), move || view! { <Presets on_pick current /> });
+    let on_pick =
+        Callback::new(move |p: &'static ftmem_app::presets::Preset| picked.set(Some(p.hub_id)));
+    let handle =
+        leptos::mount::mount_to(container(), move || view! { <Presets on_pick current /> });
     tick().await;
     assert_eq!(count("#presets button[data-preset]"), PRESETS.len() as u32);
     click("#presets button[data-preset='Qwen/Qwen3-8B']");
@@ -126,8 +149,22 @@ async fn preset_buttons_call_back_with_the_preset() {
     assert_eq!(picked.get_untracked(), Some("Qwen/Qwen3-8B"));
     current.set("Qwen/Qwen3-8B".into());
     tick().await;
-    assert_eq!(attr("#presets button[data-preset='Qwen/Qwen3-8B']", "aria-pressed").as_deref(), Some("true"));
-    assert_eq!(attr("#presets button[data-preset='openai/gpt-oss-20b']", "aria-pressed").as_deref(), Some("false"));
+    assert_eq!(
+        attr(
+            "#presets button[data-preset='Qwen/Qwen3-8B']",
+            "aria-pressed"
+        )
+        .as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(
+            "#presets button[data-preset='openai/gpt-oss-20b']",
+            "aria-pressed"
+        )
+        .as_deref(),
+        Some("false")
+    );
     drop(handle);
 }
 
@@ -139,9 +176,15 @@ fn ui_keys_parse_and_stay_in_place() {
     assert_eq!(Unit::parse("mb"), None);
     assert_eq!(Unit::Gb.format(Bytes(13_420_000_000)), "13.42 GB");
     assert_eq!(Unit::Gib.format(Bytes(1 << 30)), "1.00 GiB");
-    assert_eq!(GpuChoice::parse("h100-80"), gpus::by_id("h100-80").map(GpuChoice::Listed));
+    assert_eq!(
+        GpuChoice::parse("h100-80"),
+        gpus::by_id("h100-80").map(GpuChoice::Listed)
+    );
     assert_eq!(GpuChoice::parse("24"), Some(GpuChoice::Custom(24.0)));
-    assert_eq!(GpuChoice::parse("47.5").map(|c| c.query_value()), Some("47.5".to_string()));
+    assert_eq!(
+        GpuChoice::parse("47.5").map(|c| c.query_value()),
+        Some("47.5".to_string())
+    );
     assert_eq!(GpuChoice::Custom(24.0).capacity(), Bytes(24 << 30));
     for bad in ["0", "-3", "NaN", "inf", "1e9", "h100", ""] {
         assert_eq!(GpuChoice::parse(bad), None, "{bad}");
@@ -166,25 +209,51 @@ fn ui_keys_parse_and_stay_in_place() {
 #[wasm_bindgen_test]
 async fn fits_table_compares_with_every_gpu_and_switches_units() {
     let l = gpt_oss();
-    let settings = Settings { mode: Mode::Full, ..Settings::default() };
+    let settings = Settings {
+        mode: Mode::Full,
+        ..Settings::default()
+    };
     let est = estimate_of(&l, &settings);
     let total = est.total_bytes;
     let estimate = RwSignal::new(Some(Ok::<Estimate, EstimateError>(est)));
     let unit = RwSignal::new(Unit::Gb);
     let choice = RwSignal::new(None::<GpuChoice>);
-    let handle = leptos::mount::mount_to(container(), move || view! { <FitsTable estimate unit choice /> });
+    let handle = leptos::mount::mount_to(
+        container(),
+        move || view! { <FitsTable estimate unit choice /> },
+    );
     tick().await;
     assert_eq!(count("#fits-table tbody tr[data-gpu]"), GPUS.len() as u32);
     for g in GPUS {
         let f = gpus::fits(total, g);
         let row = format!("#fits-table tr[data-gpu='{}']", g.id);
-        assert_eq!(attr(&row, "data-fits").as_deref(), Some(if f.fits { "yes" } else { "no" }), "{}", g.id);
-        let want = if f.fits { f.headroom.0 as i128 } else { -(f.shortfall.0 as i128) };
-        assert_eq!(attr(&format!("{row} td.headroom"), "data-bytes"), Some(want.to_string()), "{}", g.id);
+        assert_eq!(
+            attr(&row, "data-fits").as_deref(),
+            Some(if f.fits { "yes" } else { "no" }),
+            "{}",
+            g.id
+        );
+        let want = if f.fits {
+            f.headroom.0 as i128
+        } else {
+            -(f.shortfall.0 as i128)
+        };
+        assert_eq!(
+            attr(&format!("{row} td.headroom"), "data-bytes"),
+            Some(want.to_string()),
+            "{}",
+            g.id
+        );
     }
     // A full fine-tune of a 21 B model fits on the MI300X but not on a T4.
-    assert_eq!(attr("#fits-table tr[data-gpu='t4']", "data-fits").as_deref(), Some("no"));
-    assert_eq!(attr("#fits-table tr[data-gpu='mi300x']", "data-fits").as_deref(), Some("yes"));
+    assert_eq!(
+        attr("#fits-table tr[data-gpu='t4']", "data-fits").as_deref(),
+        Some("no")
+    );
+    assert_eq!(
+        attr("#fits-table tr[data-gpu='mi300x']", "data-fits").as_deref(),
+        Some("yes")
+    );
     assert!(text("#fits-table tr[data-gpu='h200']").contains(" GB"));
     assert!(text("#measured-error").contains(&ftmem_core::accuracy::RUNS.to_string()));
 
@@ -195,7 +264,10 @@ async fn fits_table_compares_with_every_gpu_and_switches_units() {
 
     click("#fits-table tr[data-gpu='a100-80'] button");
     tick().await;
-    assert_eq!(choice.get_untracked().map(|c| c.query_value()), Some("a100-80".into()));
+    assert_eq!(
+        choice.get_untracked().map(|c| c.query_value()),
+        Some("a100-80".into())
+    );
 
     estimate.set(None);
     tick().await;
@@ -209,7 +281,11 @@ async fn fits_table_compares_with_every_gpu_and_switches_units() {
 fn chart_layout_scales_to_the_larger_of_total_and_capacity() {
     let l = gpt_oss();
     let est = estimate_of(&l, &Settings::default());
-    let lay = layout(&est.components, est.total_bytes, Some(Bytes(est.total_bytes.0 * 2)));
+    let lay = layout(
+        &est.components,
+        est.total_bytes,
+        Some(Bytes(est.total_bytes.0 * 2)),
+    );
     let sum: f64 = lay.segments.iter().map(|s| s.w).sum();
     assert!((sum - 50.0).abs() < 1e-6, "{sum}");
     assert!((lay.total_x - 50.0).abs() < 1e-6);
@@ -218,11 +294,26 @@ fn chart_layout_scales_to_the_larger_of_total_and_capacity() {
     for w in lay.segments.windows(2) {
         assert!((w[0].x + w[0].w - w[1].x).abs() < 1e-9);
     }
-    let lay = layout(&est.components, est.total_bytes, Some(Bytes(est.total_bytes.0 / 2)));
+    let lay = layout(
+        &est.components,
+        est.total_bytes,
+        Some(Bytes(est.total_bytes.0 / 2)),
+    );
     assert!((lay.total_x - 100.0).abs() < 1e-6);
     assert!((lay.capacity_x.unwrap_or(0.0) - 50.0).abs() < 1e-6);
     // Components shown together never share colour and hatching.
-    for e in [&est, &estimate_of(&l, &Settings { mode: Mode::Full, gpus: 8, shard: Shard::Zero3, ..Settings::default() })] {
+    for e in [
+        &est,
+        &estimate_of(
+            &l,
+            &Settings {
+                mode: Mode::Full,
+                gpus: 8,
+                shard: Shard::Zero3,
+                ..Settings::default()
+            },
+        ),
+    ] {
         let fills: Vec<_> = e.components.iter().map(|c| fill_of(c.name)).collect();
         for (i, a) in fills.iter().enumerate() {
             assert!(!fills[i + 1..].contains(a), "{:?}", e.components[i].name);
@@ -238,10 +329,15 @@ async fn chart_draws_each_component_and_the_capacity_mark() {
     let estimate = RwSignal::new(Some(Ok::<Estimate, EstimateError>(est)));
     let gpu = RwSignal::new(GpuChoice::parse("rtx-4090"));
     let unit = RwSignal::new(Unit::Gb);
-    let handle = leptos::mount::mount_to(container(), move || view! { <Chart estimate gpu unit /> });
+    let handle =
+        leptos::mount::mount_to(container(), move || view! { <Chart estimate gpu unit /> });
     tick().await;
     assert_eq!(count("#chart rect[data-item]"), n);
-    assert_eq!(count("#chart rect[data-item] title"), n, "each segment has a tooltip");
+    assert_eq!(
+        count("#chart rect[data-item] title"),
+        n,
+        "each segment has a tooltip"
+    );
     assert_eq!(count("#chart-legend li"), n);
     assert_eq!(
         attr("#chart-capacity", "data-bytes"),
@@ -259,42 +355,80 @@ async fn chart_draws_each_component_and_the_capacity_mark() {
 #[wasm_bindgen_test]
 async fn fit_panel_computes_when_open() {
     let loaded = RwSignal::new(Some(gpt_oss()));
-    let qlora = Settings { mode: Mode::Qlora, batch: 1, seq: 2048, ..Settings::default() };
+    let qlora = Settings {
+        mode: Mode::Qlora,
+        batch: 1,
+        seq: 2048,
+        ..Settings::default()
+    };
     let settings = RwSignal::new(qlora.clone());
     let choice = RwSignal::new(GpuChoice::parse("h200"));
     let unit = Signal::derive(|| Unit::Gb);
-    let handle = leptos::mount::mount_to(container(), move || view! { <FitPanel loaded settings choice unit /> });
+    let handle = leptos::mount::mount_to(
+        container(),
+        move || view! { <FitPanel loaded settings choice unit /> },
+    );
     tick().await;
-    assert_eq!(count("#fit-batch"), 0, "nothing is computed while the panel is closed");
-    let details: web_sys::HtmlDetailsElement = document().get_element_by_id("fit-panel").expect("panel").unchecked_into();
+    assert_eq!(
+        count("#fit-batch"),
+        0,
+        "nothing is computed while the panel is closed"
+    );
+    let details: web_sys::HtmlDetailsElement = document()
+        .get_element_by_id("fit-panel")
+        .expect("panel")
+        .unchecked_into();
     details.set_open(true);
     tick().await;
     tick().await;
-    let arch = loaded.with_untracked(|l| l.as_ref().map(|l| l.arch.clone())).expect("arch");
+    let arch = loaded
+        .with_untracked(|l| l.as_ref().map(|l| l.arch.clone()))
+        .expect("arch");
     let cap = gpus::by_id("h200").map(|g| g.capacity).expect("gpu");
     let rep = ftmem_core::fit::fit_report(&arch, &qlora, cap).expect("report");
     let v = |o: Option<u64>| o.map(|n| n.to_string()).unwrap_or_default();
     assert_eq!(attr("#fit-batch", "data-value"), Some(v(rep.largest_batch)));
     assert_eq!(attr("#fit-seq", "data-value"), Some(v(rep.longest_seq)));
     assert_eq!(attr("#fit-rank", "data-value"), Some(v(rep.largest_rank)));
-    assert!(rep.largest_batch.is_some(), "QLoRA gpt-oss-20b fits on an H200");
+    assert!(
+        rep.largest_batch.is_some(),
+        "QLoRA gpt-oss-20b fits on an H200"
+    );
     assert_eq!(count("#fit-gpus tr[data-shard]"), 5);
-    assert_eq!(text("#fit-gpus tr[data-shard='ddp'] td"), "1", "it fits on one");
+    assert_eq!(
+        text("#fit-gpus tr[data-shard='ddp'] td"),
+        "1",
+        "it fits on one"
+    );
 
     // A custom size.
     set_select("fit-gpu", "custom");
     tick().await;
-    let input: web_sys::HtmlInputElement = document().get_element_by_id("fit-custom-gib").expect("custom").unchecked_into();
+    let input: web_sys::HtmlInputElement = document()
+        .get_element_by_id("fit-custom-gib")
+        .expect("custom")
+        .unchecked_into();
     input.set_value("80");
-    input.dispatch_event(&web_sys::Event::new("input").expect("event")).expect("dispatch");
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
     tick().await;
     assert_eq!(choice.get_untracked(), Some(GpuChoice::Custom(80.0)));
     let rep80 = ftmem_core::fit::fit_report(&arch, &qlora, Bytes(80 << 30)).expect("report");
-    assert_eq!(attr("#fit-batch", "data-value"), Some(v(rep80.largest_batch)));
+    assert_eq!(
+        attr("#fit-batch", "data-value"),
+        Some(v(rep80.largest_batch))
+    );
     input.set_value("-1");
-    input.dispatch_event(&web_sys::Event::new("input").expect("event")).expect("dispatch");
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
     tick().await;
-    assert_eq!(choice.get_untracked(), Some(GpuChoice::Custom(80.0)), "a bad size keeps the last good one");
+    assert_eq!(
+        choice.get_untracked(),
+        Some(GpuChoice::Custom(80.0)),
+        "a bad size keeps the last good one"
+    );
     assert!(!text("#fit-custom-error").is_empty());
     drop(handle);
 }
@@ -303,9 +437,15 @@ async fn fit_panel_computes_when_open() {
 
 #[wasm_bindgen_test]
 async fn sharding_controls_refuse_bad_combinations() {
-    let settings = RwSignal::new(Settings { mode: Mode::Full, ..Settings::default() });
+    let settings = RwSignal::new(Settings {
+        mode: Mode::Full,
+        ..Settings::default()
+    });
     let has_quantization = Signal::derive(|| false);
-    let handle = leptos::mount::mount_to(container(), move || view! { <Controls settings has_quantization /> });
+    let handle = leptos::mount::mount_to(
+        container(),
+        move || view! { <Controls settings has_quantization /> },
+    );
     tick().await;
     for id in ["gpus", "shard", "offload"] {
         assert!(document().get_element_by_id(id).is_some(), "{id}");
@@ -314,13 +454,26 @@ async fn sharding_controls_refuse_bad_combinations() {
     tick().await;
     set_select("offload", "params");
     tick().await;
-    assert_eq!((settings.get_untracked().shard, settings.get_untracked().offload), (Shard::Zero3, Offload::Params));
+    assert_eq!(
+        (
+            settings.get_untracked().shard,
+            settings.get_untracked().offload
+        ),
+        (Shard::Zero3, Offload::Params)
+    );
     // ZeRO-1 cannot offload parameters: refused, the settings stay, the message is the core's.
     set_select("shard", "zero1");
     tick().await;
     assert_eq!(settings.get_untracked().shard, Shard::Zero3);
-    assert!(text("#shard-error").contains("zero3"), "{}", text("#shard-error"));
-    let sel: web_sys::HtmlSelectElement = document().get_element_by_id("shard").expect("shard").unchecked_into();
+    assert!(
+        text("#shard-error").contains("zero3"),
+        "{}",
+        text("#shard-error")
+    );
+    let sel: web_sys::HtmlSelectElement = document()
+        .get_element_by_id("shard")
+        .expect("shard")
+        .unchecked_into();
     assert_eq!(sel.value(), "zero3", "the select shows the value in force");
     // Inference hides the sharding controls and drops the offload.
     set_select("mode", "inference");
@@ -335,17 +488,39 @@ async fn sharding_controls_refuse_bad_combinations() {
 
 #[wasm_bindgen_test]
 fn page_title_is_short_and_human() {
-    let s = Settings { mode: Mode::Qlora, rank: 16, ..Settings::default() };
+    let s = Settings {
+        mode: Mode::Qlora,
+        rank: 16,
+        ..Settings::default()
+    };
     assert_eq!(
-        page_title("openai/gpt-oss-20b", &s, Some(Bytes(23_140_000_000)), Unit::Gb),
+        page_title(
+            "openai/gpt-oss-20b",
+            &s,
+            Some(Bytes(23_140_000_000)),
+            Unit::Gb
+        ),
         "gpt-oss-20b · QLoRA r16 · 23.1 GB"
     );
-    let s = Settings { mode: Mode::Full, gpus: 8, shard: Shard::Zero3, ..Settings::default() };
+    let s = Settings {
+        mode: Mode::Full,
+        gpus: 8,
+        shard: Shard::Zero3,
+        ..Settings::default()
+    };
     assert_eq!(
-        page_title("meta-llama/Meta-Llama-3.1-70B", &s, Some(Bytes(61_200_000_000)), Unit::Gb),
+        page_title(
+            "meta-llama/Meta-Llama-3.1-70B",
+            &s,
+            Some(Bytes(61_200_000_000)),
+            Unit::Gb
+        ),
         "Meta-Llama-3.1-70B · Full · 8 GPUs ZeRO-3 · 61.2 GB per GPU"
     );
-    assert_eq!(page_title("x/y", &s, None, Unit::Gb), ftmem_app::share::BASE_TITLE);
+    assert_eq!(
+        page_title("x/y", &s, None, Unit::Gb),
+        ftmem_app::share::BASE_TITLE
+    );
 }
 
 #[wasm_bindgen_test]

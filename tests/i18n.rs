@@ -30,16 +30,40 @@ fn lang_parse_takes_codes_and_tags_and_nothing_else() {
 
 #[wasm_bindgen_test]
 fn the_link_wins_over_storage_which_wins_over_the_browser() {
-    assert_eq!(choose(Some("ko"), Some("en"), Some("en-US")), (Lang::Ko, LangSource::Link));
-    assert_eq!(choose(Some("en"), Some("ko"), Some("ko-KR")), (Lang::En, LangSource::Link));
-    assert_eq!(choose(None, Some("ko"), Some("en-US")), (Lang::Ko, LangSource::Stored));
-    assert_eq!(choose(None, Some("en"), Some("ko-KR")), (Lang::En, LangSource::Stored));
-    assert_eq!(choose(None, None, Some("ko-KR")), (Lang::Ko, LangSource::Browser));
-    assert_eq!(choose(None, None, Some("de-DE")), (Lang::En, LangSource::Browser));
+    assert_eq!(
+        choose(Some("ko"), Some("en"), Some("en-US")),
+        (Lang::Ko, LangSource::Link)
+    );
+    assert_eq!(
+        choose(Some("en"), Some("ko"), Some("ko-KR")),
+        (Lang::En, LangSource::Link)
+    );
+    assert_eq!(
+        choose(None, Some("ko"), Some("en-US")),
+        (Lang::Ko, LangSource::Stored)
+    );
+    assert_eq!(
+        choose(None, Some("en"), Some("ko-KR")),
+        (Lang::En, LangSource::Stored)
+    );
+    assert_eq!(
+        choose(None, None, Some("ko-KR")),
+        (Lang::Ko, LangSource::Browser)
+    );
+    assert_eq!(
+        choose(None, None, Some("de-DE")),
+        (Lang::En, LangSource::Browser)
+    );
     assert_eq!(choose(None, None, None), (Lang::En, LangSource::Browser));
     // A value that does not parse is skipped, never an error.
-    assert_eq!(choose(Some("xx"), Some("ko"), Some("en")), (Lang::Ko, LangSource::Stored));
-    assert_eq!(choose(Some(""), Some("??"), Some("ko")), (Lang::Ko, LangSource::Browser));
+    assert_eq!(
+        choose(Some("xx"), Some("ko"), Some("en")),
+        (Lang::Ko, LangSource::Stored)
+    );
+    assert_eq!(
+        choose(Some(""), Some("??"), Some("ko")),
+        (Lang::Ko, LangSource::Browser)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -47,14 +71,32 @@ fn lang_is_a_ui_key_of_the_link() {
     let pairs = split_query("?mode=full&lang=ko&unit=gib");
     assert_eq!(lang_from_pairs(&pairs), Some("ko"));
     assert_eq!(lang_from_pairs(&split_query("mode=full")), None);
-    let extras = vec![("lang".to_string(), "ko".to_string()), ("unit".to_string(), "gib".to_string())];
+    let extras = vec![
+        ("lang".to_string(), "ko".to_string()),
+        ("unit".to_string(), "gib".to_string()),
+    ];
     // Replaced where it stands, appended when missing, removed for None; duplicates collapse.
-    assert_eq!(with_lang_pair(&extras, Some(Lang::En))[0], ("lang".to_string(), "en".to_string()));
-    assert_eq!(with_lang_pair(&extras, None), vec![("unit".to_string(), "gib".to_string())]);
+    assert_eq!(
+        with_lang_pair(&extras, Some(Lang::En))[0],
+        ("lang".to_string(), "en".to_string())
+    );
+    assert_eq!(
+        with_lang_pair(&extras, None),
+        vec![("unit".to_string(), "gib".to_string())]
+    );
     let appended = with_lang_pair(&[("unit".to_string(), "gib".to_string())], Some(Lang::Ko));
-    assert_eq!(build_query(&Settings::default(), &appended), "unit=gib&lang=ko");
-    let dup = vec![("lang".to_string(), "en".to_string()), ("lang".to_string(), "ko".to_string())];
-    assert_eq!(with_lang_pair(&dup, Some(Lang::Ko)), vec![("lang".to_string(), "ko".to_string())]);
+    assert_eq!(
+        build_query(&Settings::default(), &appended),
+        "unit=gib&lang=ko"
+    );
+    let dup = vec![
+        ("lang".to_string(), "en".to_string()),
+        ("lang".to_string(), "ko".to_string()),
+    ];
+    assert_eq!(
+        with_lang_pair(&dup, Some(Lang::Ko)),
+        vec![("lang".to_string(), "ko".to_string())]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -62,7 +104,10 @@ fn errors_have_korean_text_and_keep_english_details() {
     let e = status_error(404, "a/b", "v9").expect("404 is an error");
     assert!(e.text(Lang::En).contains("Not found"));
     let ko = e.text(Lang::Ko);
-    assert!(ko.contains("찾을 수 없습니다") && ko.contains("a/b") && ko.contains("v9"), "{ko}");
+    assert!(
+        ko.contains("찾을 수 없습니다") && ko.contains("a/b") && ko.contains("v9"),
+        "{ko}"
+    );
     let input = normalize_model_input("").expect_err("empty input");
     assert!(input.get(Lang::Ko).contains("모델 ID"));
     // An error without a Korean text shows the English one.
@@ -70,7 +115,10 @@ fn errors_have_korean_text_and_keep_english_details() {
 }
 
 fn document() -> web_sys::Document {
-    web_sys::window().expect("window").document().expect("document")
+    web_sys::window()
+        .expect("window")
+        .document()
+        .expect("document")
 }
 
 #[wasm_bindgen_test]
@@ -78,7 +126,11 @@ async fn the_toggle_switches_and_remembers_the_language() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let _ = storage.remove_item(LANG_STORAGE_KEY);
     let div = document().create_element("div").expect("div");
-    document().body().expect("body").append_child(&div).expect("append");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&div)
+        .expect("append");
     let lang = RwSignal::new(Lang::En);
     let chosen = RwSignal::new(false);
     let handle = leptos::mount::mount_to(div.clone().unchecked_into(), move || {
@@ -86,16 +138,25 @@ async fn the_toggle_switches_and_remembers_the_language() {
         view! { <LangToggle chosen /> }
     });
     tick().await;
-    let button: web_sys::HtmlElement = document().get_element_by_id("lang-toggle").expect("toggle").unchecked_into();
+    let button: web_sys::HtmlElement = document()
+        .get_element_by_id("lang-toggle")
+        .expect("toggle")
+        .unchecked_into();
     assert_eq!(button.tag_name(), "BUTTON");
     assert_eq!(button.text_content().unwrap_or_default().trim(), "한국어");
     let label = button.get_attribute("aria-label").unwrap_or_default();
-    assert!(label.contains("한국어"), "the accessible name contains the visible text: {label}");
+    assert!(
+        label.contains("한국어"),
+        "the accessible name contains the visible text: {label}"
+    );
     button.click();
     tick().await;
     assert_eq!(lang.get_untracked(), Lang::Ko);
     assert!(chosen.get_untracked());
-    assert_eq!(storage.get_item(LANG_STORAGE_KEY).ok().flatten().as_deref(), Some("ko"));
+    assert_eq!(
+        storage.get_item(LANG_STORAGE_KEY).ok().flatten().as_deref(),
+        Some("ko")
+    );
     assert_eq!(button.text_content().unwrap_or_default().trim(), "English");
     button.click();
     tick().await;

@@ -180,7 +180,11 @@ pub struct FitReport {
 
 /// Gather every "what fits" answer for `settings` on GPUs of `capacity` bytes. Errors: as
 /// [`crate::estimate()`] for the settings as given (e.g. LoRA targets matching nothing, overflow).
-pub fn fit_report(arch: &Architecture, settings: &Settings, capacity: Bytes) -> Result<FitReport, EstimateError> {
+pub fn fit_report(
+    arch: &Architecture,
+    settings: &Settings,
+    capacity: Bytes,
+) -> Result<FitReport, EstimateError> {
     let total = estimate(arch, settings)?.total_bytes;
     let largest_rank = if settings.mode.has_adapters() {
         largest_fitting(arch, settings, Knob::Rank, capacity)?

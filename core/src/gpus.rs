@@ -145,7 +145,8 @@ mod tests {
     fn list_is_sorted_and_covers_the_table() {
         assert!(GPUS.windows(2).all(|w| w[0].capacity <= w[1].capacity));
         for id in [
-            "t4", "l4", "rtx-3090", "rtx-4090", "rtx-5090", "a10g", "a100-40", "a100-80", "h100-80", "h200", "mi300x",
+            "t4", "l4", "rtx-3090", "rtx-4090", "rtx-5090", "a10g", "a100-40", "a100-80",
+            "h100-80", "h200", "mi300x",
         ] {
             assert!(by_id(id).is_some(), "{id}");
         }

@@ -24,7 +24,12 @@ pub struct RuleRow {
 }
 
 /// The rows: (label, bits per parameter, training multiplier in tenths: 40 = ×4.0, 13 = ×1.3).
-const ROWS: [(&str, u64, u64); 4] = [("fp32", 32, 40), ("fp16/bf16", 16, 40), ("int8", 8, 13), ("int4", 4, 13)];
+const ROWS: [(&str, u64, u64); 4] = [
+    ("fp32", 32, 40),
+    ("fp16/bf16", 16, 40),
+    ("int8", 8, 13),
+    ("int4", 4, 13),
+];
 
 /// The rule-of-thumb table for `total` parameters, one row per precision, largest first.
 ///
@@ -36,7 +41,12 @@ pub fn table(total: Params) -> Result<Vec<RuleRow>, crate::units::Overflow> {
             let training = u64::try_from(u128::from(weights.0) * u128::from(tenths) / 10)
                 .map(Bytes)
                 .map_err(|_| crate::units::Overflow)?;
-            Ok(RuleRow { label, bits, weights, training })
+            Ok(RuleRow {
+                label,
+                bits,
+                weights,
+                training,
+            })
         })
         .collect()
 }
@@ -51,10 +61,22 @@ mod tests {
         let t = table(Params(20_000_000_000)).unwrap();
         let gb = |b: Bytes| b.0 as f64 / 1e9;
         let row = |l: &str| *t.iter().find(|r| r.label == l).unwrap();
-        assert_eq!((gb(row("fp32").weights), gb(row("fp32").training)), (80.0, 320.0));
-        assert_eq!((gb(row("fp16/bf16").weights), gb(row("fp16/bf16").training)), (40.0, 160.0));
-        assert_eq!((gb(row("int8").weights), gb(row("int8").training)), (20.0, 26.0));
-        assert_eq!((gb(row("int4").weights), gb(row("int4").training)), (10.0, 13.0));
+        assert_eq!(
+            (gb(row("fp32").weights), gb(row("fp32").training)),
+            (80.0, 320.0)
+        );
+        assert_eq!(
+            (gb(row("fp16/bf16").weights), gb(row("fp16/bf16").training)),
+            (40.0, 160.0)
+        );
+        assert_eq!(
+            (gb(row("int8").weights), gb(row("int8").training)),
+            (20.0, 26.0)
+        );
+        assert_eq!(
+            (gb(row("int4").weights), gb(row("int4").training)),
+            (10.0, 13.0)
+        );
     }
 
     #[test]

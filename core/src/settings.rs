@@ -248,7 +248,13 @@ impl Shard {
         }
     }
     /// Every strategy, in the order a UI lists them.
-    pub const ALL: [Shard; 5] = [Shard::Ddp, Shard::Zero1, Shard::Zero2, Shard::Zero3, Shard::Fsdp];
+    pub const ALL: [Shard; 5] = [
+        Shard::Ddp,
+        Shard::Zero1,
+        Shard::Zero2,
+        Shard::Zero3,
+        Shard::Fsdp,
+    ];
 }
 
 impl Offload {
@@ -413,8 +419,15 @@ impl Targets {
             if p.is_empty() {
                 continue;
             }
-            if p.len() > 64 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-                return Err(format!("`{}` is not a module name (letters, digits, `_`, `.`)", truncate(p, 40)));
+            if p.len() > 64
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            {
+                return Err(format!(
+                    "`{}` is not a module name (letters, digits, `_`, `.`)",
+                    truncate(p, 40)
+                ));
             }
             if !names.iter().any(|n| n == p) {
                 names.push(p.to_string());
@@ -432,7 +445,10 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn parse_u64(key: &str, v: &str, min: u64, max: u64) -> Result<u64, QueryError> {
-    let err = |m: String| QueryError { key: key.into(), message: m };
+    let err = |m: String| QueryError {
+        key: key.into(),
+        message: m,
+    };
     let n: u64 = v
         .trim()
         .parse()
@@ -450,7 +466,10 @@ fn parse_bool(key: &str, v: &str) -> Result<bool, QueryError> {
     match v {
         "1" | "true" => Ok(true),
         "0" | "false" => Ok(false),
-        _ => Err(QueryError { key: key.into(), message: format!("`{}` is not 0 or 1", truncate(v, 40)) }),
+        _ => Err(QueryError {
+            key: key.into(),
+            message: format!("`{}` is not 0 or 1", truncate(v, 40)),
+        }),
     }
 }
 
@@ -466,7 +485,9 @@ pub fn percent_decode(s: &str) -> String {
                 i += 1;
             }
             b'%' if i + 2 < b.len() => {
-                let h = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let h = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match h {
                     Some(x) => {
                         out.push(x);
@@ -522,17 +543,31 @@ impl Settings {
     }
 
     /// Like [`Settings::from_query`], from already-decoded key/value pairs (e.g. a router's query map).
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Settings, QueryError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Settings, QueryError> {
         let mut s = Settings::default();
         let mut precision_raw: Option<String> = None;
         for (k, v) in pairs {
-            let bad = |m: String| QueryError { key: k.to_string(), message: m };
+            let bad = |m: String| QueryError {
+                key: k.to_string(),
+                message: m,
+            };
             match k {
                 "model" => s.model = v.trim().to_string(),
-                "rev" => s.rev = if v.trim().is_empty() { "main".into() } else { v.trim().to_string() },
+                "rev" => {
+                    s.rev = if v.trim().is_empty() {
+                        "main".into()
+                    } else {
+                        v.trim().to_string()
+                    }
+                }
                 "mode" => {
                     s.mode = Mode::parse(v).ok_or_else(|| {
-                        bad(format!("`{}` is not one of inference, full, lora, qlora", truncate(v, 40)))
+                        bad(format!(
+                            "`{}` is not one of inference, full, lora, qlora",
+                            truncate(v, 40)
+                        ))
                     })?
                 }
                 "precision" => precision_raw = Some(v.to_string()),
@@ -555,22 +590,35 @@ impl Settings {
                 "gc" => s.gc = parse_bool(k, v)?,
                 "optim" => {
                     s.optim = Optim::parse(v).ok_or_else(|| {
-                        bad(format!("`{}` is not one of adamw, adamw8bit, sgd, sgdm", truncate(v, 40)))
+                        bad(format!(
+                            "`{}` is not one of adamw, adamw8bit, sgd, sgdm",
+                            truncate(v, 40)
+                        ))
                     })?
                 }
                 "attn" => {
-                    s.attn = AttnImpl::parse(v)
-                        .ok_or_else(|| bad(format!("`{}` is not one of auto, sdpa, eager", truncate(v, 40))))?
+                    s.attn = AttnImpl::parse(v).ok_or_else(|| {
+                        bad(format!(
+                            "`{}` is not one of auto, sdpa, eager",
+                            truncate(v, 40)
+                        ))
+                    })?
                 }
                 "gpus" => s.gpus = parse_u64(k, v, 1, MAX_GPUS)?,
                 "shard" => {
                     s.shard = Shard::parse(v).ok_or_else(|| {
-                        bad(format!("`{}` is not one of ddp, zero1, zero2, zero3, fsdp", truncate(v, 40)))
+                        bad(format!(
+                            "`{}` is not one of ddp, zero1, zero2, zero3, fsdp",
+                            truncate(v, 40)
+                        ))
                     })?
                 }
                 "offload" => {
                     s.offload = Offload::parse(v).ok_or_else(|| {
-                        bad(format!("`{}` is not one of none, optimizer, params", truncate(v, 40)))
+                        bad(format!(
+                            "`{}` is not one of none, optimizer, params",
+                            truncate(v, 40)
+                        ))
                     })?
                 }
                 _ => {}
@@ -607,7 +655,12 @@ impl Settings {
     ///   replicas (each GPU holds the whole model: the per-GPU figure equals one GPU's), `zero3`/`fsdp` shard the
     ///   weights and gather them layer by layer (DeepSpeed ZeRO-Inference). Tensor parallelism is not modelled.
     pub fn check_sharding(&self) -> Result<(), QueryError> {
-        let err = |key: &str, m: String| Err(QueryError { key: key.into(), message: m });
+        let err = |key: &str, m: String| {
+            Err(QueryError {
+                key: key.into(),
+                message: m,
+            })
+        };
         if self.mode == Mode::Inference {
             if matches!(self.shard, Shard::Zero1 | Shard::Zero2) {
                 return err(
@@ -619,7 +672,10 @@ impl Settings {
                 );
             }
             if self.offload != Offload::None {
-                return err("offload", "CPU offload is modelled for training only".into());
+                return err(
+                    "offload",
+                    "CPU offload is modelled for training only".into(),
+                );
             }
         }
         match (self.offload, self.shard) {
@@ -727,7 +783,10 @@ mod tests {
         let s = Settings::from_query(q).unwrap();
         assert_eq!(s.mode, Mode::Qlora);
         assert_eq!(s.precision, Some(Precision::Fp4));
-        assert_eq!(s.targets, Targets::Modules(vec!["q_proj".into(), "v_proj".into()]));
+        assert_eq!(
+            s.targets,
+            Targets::Modules(vec!["q_proj".into(), "v_proj".into()])
+        );
         assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s);
         assert_eq!(s.to_query(), q);
     }
@@ -771,9 +830,16 @@ mod tests {
     fn sharding_keys_roundtrip() {
         let q = "mode=full&gpus=8&shard=zero3&offload=params";
         let s = Settings::from_query(q).unwrap();
-        assert_eq!((s.gpus, s.shard, s.offload), (8, Shard::Zero3, Offload::Params));
+        assert_eq!(
+            (s.gpus, s.shard, s.offload),
+            (8, Shard::Zero3, Offload::Params)
+        );
         assert_eq!(s.to_query(), q);
-        for ok in ["mode=full&shard=zero1&offload=optimizer", "mode=lora&shard=fsdp&offload=params", "mode=inference&gpus=4&shard=fsdp"] {
+        for ok in [
+            "mode=full&shard=zero1&offload=optimizer",
+            "mode=lora&shard=fsdp&offload=params",
+            "mode=inference&gpus=4&shard=fsdp",
+        ] {
             let s = Settings::from_query(ok).unwrap();
             assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s, "{ok}");
         }

@@ -53,7 +53,10 @@ impl Params {
 
     /// Bytes taken by these parameters at `bytes_per_param` whole bytes each.
     pub fn bytes_at(self, bytes_per_param: u64) -> Result<Bytes, Overflow> {
-        self.0.checked_mul(bytes_per_param).map(Bytes).ok_or(Overflow)
+        self.0
+            .checked_mul(bytes_per_param)
+            .map(Bytes)
+            .ok_or(Overflow)
     }
 }
 

@@ -108,12 +108,18 @@ mod tests {
     use super::*;
 
     fn arch(name: &str) -> Architecture {
-        let p = format!("{}/../tests/fixtures/configs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/../tests/fixtures/configs/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         crate::parse_config(&std::fs::read_to_string(p).unwrap()).unwrap()
     }
 
     fn codes(a: &Architecture, q: &str) -> Vec<WarningCode> {
-        warnings(a, &Settings::from_query(q).unwrap()).into_iter().map(|w| w.code).collect()
+        warnings(a, &Settings::from_query(q).unwrap())
+            .into_iter()
+            .map(|w| w.code)
+            .collect()
     }
 
     #[test]
@@ -123,7 +129,9 @@ mod tests {
         assert!(c.contains(&WarningCode::StackedExpertsNotQuantized));
         assert!(c.contains(&WarningCode::EagerAttention));
         assert!(!codes(&a, "mode=qlora&attn=sdpa").contains(&WarningCode::EagerAttention));
-        assert!(codes(&a, "mode=inference&precision=bf16").contains(&WarningCode::DequantizedWeights));
+        assert!(
+            codes(&a, "mode=inference&precision=bf16").contains(&WarningCode::DequantizedWeights)
+        );
         assert!(!codes(&a, "mode=inference").contains(&WarningCode::DequantizedWeights));
     }
 
@@ -131,8 +139,17 @@ mod tests {
     fn context_overflow_counts_generated_tokens() {
         let a = arch("meta-llama__Llama-2-7b-hf.json"); // max_position_embeddings 4096
         assert!(codes(&a, "mode=lora&seq=4096").is_empty());
-        assert_eq!(codes(&a, "mode=lora&seq=4097"), vec![WarningCode::SeqExceedsContext]);
-        assert_eq!(codes(&a, "mode=inference&seq=4000&new=200"), vec![WarningCode::SeqExceedsContext]);
-        assert!(codes(&a, "mode=qlora").is_empty(), "dense llama: no expert warning");
+        assert_eq!(
+            codes(&a, "mode=lora&seq=4097"),
+            vec![WarningCode::SeqExceedsContext]
+        );
+        assert_eq!(
+            codes(&a, "mode=inference&seq=4000&new=200"),
+            vec![WarningCode::SeqExceedsContext]
+        );
+        assert!(
+            codes(&a, "mode=qlora").is_empty(),
+            "dense llama: no expert warning"
+        );
     }
 }

@@ -144,9 +144,13 @@ pub fn loaded_bytes(arch: &Architecture, bits: u64) -> Result<Bytes, Overflow> {
 pub fn stored_bytes(arch: &Architecture) -> Result<Bytes, Overflow> {
     let dense = checkpoint_bits(arch);
     let not_convert = match &arch.quantization {
-        Some(Quantization::Mxfp4 { modules_to_not_convert }) | Some(Quantization::Fp8 { modules_to_not_convert, .. }) => {
-            NotConvert::new(modules_to_not_convert)
-        }
+        Some(Quantization::Mxfp4 {
+            modules_to_not_convert,
+        })
+        | Some(Quantization::Fp8 {
+            modules_to_not_convert,
+            ..
+        }) => NotConvert::new(modules_to_not_convert),
         _ => NotConvert::new(&[]),
     };
     let mut total = Bytes::ZERO;
@@ -161,7 +165,9 @@ pub fn stored_bytes(arch: &Architecture) -> Result<Bytes, Overflow> {
                     plain(m, dense)?
                 }
             }
-            Some(Quantization::Fp8 { weight_block_size, .. }) => {
+            Some(Quantization::Fp8 {
+                weight_block_size, ..
+            }) => {
                 let quantizable = layer.is_some() && !matches!(m.kind, ModuleKind::Other);
                 if quantizable && !not_convert.excludes(layer, m) {
                     per_instances(
@@ -419,11 +425,15 @@ fn rest_matches(rest: &[&str], m: &Module) -> bool {
     use crate::arch::Component as C;
     rest.iter().any(|s| {
         *s == m.name
-            || (matches!(*s, "self_attn" | "attn" | "attention" | "mixer") && m.component == C::Attention)
+            || (matches!(*s, "self_attn" | "attn" | "attention" | "mixer")
+                && m.component == C::Attention)
             || (matches!(*s, "router" | "gate") && m.component == C::Router)
             || (*s == "experts" && m.component == C::Experts)
             || (*s == "mlp"
-                && matches!(m.component, C::Mlp | C::Experts | C::SharedExperts | C::Router)
+                && matches!(
+                    m.component,
+                    C::Mlp | C::Experts | C::SharedExperts | C::Router
+                )
                 && rest.len() == 1)
             || (*s == "embed_tokens" && m.component == C::Embeddings)
     })

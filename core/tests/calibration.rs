@@ -62,7 +62,8 @@ fn rows() -> Vec<Row> {
             ) else {
                 continue; // `_meta` lines and failed (OOM) runs
             };
-            let text = std::fs::read_to_string(fixtures().join("configs").join(cfg)).expect("config fixture");
+            let text = std::fs::read_to_string(fixtures().join("configs").join(cfg))
+                .expect("config fixture");
             let arch = parse_config(&text).unwrap_or_else(|e| panic!("{cfg}: {e}"));
             let s = Settings::from_query(query).unwrap_or_else(|e| panic!("{query}: {e}"));
             let e = estimate(&arch, &s).unwrap_or_else(|e| panic!("{}: {e}", v["name"]));
@@ -78,7 +79,11 @@ fn rows() -> Vec<Row> {
                 meas_slack: (v["peak_reserved_bytes"].as_u64().unwrap_or(0) as f64
                     - v["peak_allocated_bytes"].as_u64().unwrap_or(0) as f64)
                     / 1e9,
-                parts: e.components.iter().map(|c| (c.name, c.bytes.gb())).collect(),
+                parts: e
+                    .components
+                    .iter()
+                    .map(|c| (c.name, c.bytes.gb()))
+                    .collect(),
             });
         }
     }
@@ -104,7 +109,11 @@ fn median_max(errs: impl Iterator<Item = f64>) -> (f64, f64) {
 #[test]
 fn total_bytes_within_bounds_on_measured_runs() {
     let rows = rows();
-    assert!(rows.len() >= 29, "expected the 29 measured runs, found {}", rows.len());
+    assert!(
+        rows.len() >= 29,
+        "expected the 29 measured runs, found {}",
+        rows.len()
+    );
     for file in FILES {
         let part: Vec<&Row> = rows.iter().filter(|r| r.file == file).collect();
         if part.is_empty() {
@@ -113,7 +122,15 @@ fn total_bytes_within_bounds_on_measured_runs() {
         println!("\n== {file}");
         println!(
             "{:<44} {:>8} {:>8} {:>7}   {:>8} {:>8} {:>7}   {:>7} {:>7}  moment",
-            "run", "pred GB", "meas GB", "err %", "alloc p", "alloc m", "err %", "slack p", "slack m"
+            "run",
+            "pred GB",
+            "meas GB",
+            "err %",
+            "alloc p",
+            "alloc m",
+            "err %",
+            "slack p",
+            "slack m"
         );
         for r in &part {
             println!(
@@ -136,7 +153,10 @@ fn total_bytes_within_bounds_on_measured_runs() {
     }
     println!();
     for file in FILES.iter().map(Some).chain([None]) {
-        let part: Vec<&Row> = rows.iter().filter(|r| file.is_none_or(|f| r.file == *f)).collect();
+        let part: Vec<&Row> = rows
+            .iter()
+            .filter(|r| file.is_none_or(|f| r.file == *f))
+            .collect();
         if part.is_empty() {
             continue;
         }
@@ -154,8 +174,15 @@ fn total_bytes_within_bounds_on_measured_runs() {
 
     // The accuracy the app and the README state must describe this table (ftmem_core::accuracy).
     use ftmem_core::accuracy;
-    assert_eq!(rows.len() as u32, accuracy::RUNS, "update ftmem_core::accuracy::RUNS");
-    for (what, measured, stated) in [("median", median, accuracy::MEDIAN_PCT), ("max", max, accuracy::MAX_PCT)] {
+    assert_eq!(
+        rows.len() as u32,
+        accuracy::RUNS,
+        "update ftmem_core::accuracy::RUNS"
+    );
+    for (what, measured, stated) in [
+        ("median", median, accuracy::MEDIAN_PCT),
+        ("max", max, accuracy::MAX_PCT),
+    ] {
         assert!(
             measured <= stated && stated - measured < 1.0,
             "ftmem_core::accuracy states {what} {stated} %, the table gives {measured:.2} %: update it"

@@ -6,12 +6,24 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "tests", "fixtures", "configs", name].iter().collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "tests",
+        "fixtures",
+        "configs",
+        name,
+    ]
+    .iter()
+    .collect();
     p.to_string_lossy().into_owned()
 }
 
 fn ftmem(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftmem")).args(args).output().expect("run ftmem");
+    let out = Command::new(env!("CARGO_BIN_EXE_ftmem"))
+        .args(args)
+        .output()
+        .expect("run ftmem");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -39,7 +51,11 @@ fn params_of_gpt_oss_20b() {
 
 #[test]
 fn estimate_prints_total_and_components() {
-    let (code, out, err) = ftmem(&["estimate", &fixture("meta-llama__Llama-3.2-1B.json"), "mode=lora&batch=2&seq=512"]);
+    let (code, out, err) = ftmem(&[
+        "estimate",
+        &fixture("meta-llama__Llama-3.2-1B.json"),
+        "mode=lora&batch=2&seq=512",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let total = v["total_bytes"].as_u64().unwrap();
@@ -53,7 +69,12 @@ fn estimate_prints_total_and_components() {
 #[test]
 fn fit_prints_limits_and_fewest_gpus() {
     let cfg = fixture("meta-llama__Meta-Llama-3.1-8B.json");
-    let (code, out, err) = ftmem(&["fit", &cfg, "mode=full&precision=mixed&batch=1&seq=2048", "gpu=a100-80"]);
+    let (code, out, err) = ftmem(&[
+        "fit",
+        &cfg,
+        "mode=full&precision=mixed&batch=1&seq=2048",
+        "gpu=a100-80",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["gpu"], "a100-80");
@@ -62,12 +83,18 @@ fn fit_prints_limits_and_fewest_gpus() {
     assert_eq!(v["fits"], false);
     let fewest = v["fewest_gpus"].as_array().unwrap();
     let get = |s: &str| fewest.iter().find(|g| g["shard"] == s).unwrap()["gpus"].clone();
-    assert!(get("ddp").is_null(), "DDP never fits: more GPUs do not shard anything");
+    assert!(
+        get("ddp").is_null(),
+        "DDP never fits: more GPUs do not shard anything"
+    );
     let z3 = get("zero3").as_u64().unwrap();
     let z1 = get("zero1").as_u64().unwrap();
     assert!(z3 >= 2 && z3 <= z1, "zero3 {z3}, zero1 {z1}");
     // The boundary is exact: one GPU fewer does not fit.
-    let q = format!("mode=full&precision=mixed&batch=1&seq=2048&shard=zero3&gpus={}", z3 - 1);
+    let q = format!(
+        "mode=full&precision=mixed&batch=1&seq=2048&shard=zero3&gpus={}",
+        z3 - 1
+    );
     let (_, out, _) = ftmem(&["estimate", &cfg, &q]);
     let e: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(e["total_bytes"].as_u64().unwrap() > 81_920u64 << 20);
@@ -89,7 +116,10 @@ fn bad_inputs_exit_2_with_one_line() {
     let array = temp_file("array.json", b"[1,2,3]");
     let bad_utf8 = temp_file("bad.json", &[0xff, 0xfe, b'{', b'}']);
     let deep = temp_file("deep.json", "[".repeat(100_000).as_bytes());
-    let no_hidden = temp_file("nohidden.json", br#"{"model_type":"mystery","hidden_size":64}"#);
+    let no_hidden = temp_file(
+        "nohidden.json",
+        br#"{"model_type":"mystery","hidden_size":64}"#,
+    );
     let cases: Vec<Vec<&str>> = vec![
         vec![],
         vec!["frobnicate"],
@@ -124,7 +154,11 @@ fn bad_inputs_exit_2_with_one_line() {
         let (code, out, err) = ftmem(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "{args:?}: stdout must be empty, got {out}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line on stderr, got {err:?}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line on stderr, got {err:?}"
+        );
         assert!(err.len() > 10, "{args:?}: says what is wrong");
     }
 }
@@ -134,8 +168,15 @@ fn assert_refused(args: &[&str], needle: &str) {
     let (code, out, err) = ftmem(args);
     assert_eq!(code, 2, "{args:?}: {err}");
     assert!(out.is_empty(), "{args:?}: stdout must be empty, got {out}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line on stderr, got {err:?}");
-    assert!(err.contains(needle), "{args:?}: the message should name `{needle}`, got {err:?}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line on stderr, got {err:?}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: the message should name `{needle}`, got {err:?}"
+    );
 }
 
 /// A fixture config with `edits` applied (`null` in `edits` removes the key), written to a temp file.
@@ -197,8 +238,25 @@ fn unusable_config_values_exit_2_naming_the_field() {
     let deepseek = "deepseek-ai__DeepSeek-V3.json";
     let mut cases: Vec<(&str, serde_json::Value, &str)> = Vec::new();
     // Every core size field: negative, zero, fractional, astronomically large, wrong type.
-    for field in ["hidden_size", "num_hidden_layers", "vocab_size", "num_attention_heads", "intermediate_size", "head_dim"] {
-        for bad in [json!(-1), json!(0), json!(2.5), json!(1e30), json!(18446744073709551615u64), json!("4096"), json!(true), json!([64]), json!({"n": 1})] {
+    for field in [
+        "hidden_size",
+        "num_hidden_layers",
+        "vocab_size",
+        "num_attention_heads",
+        "intermediate_size",
+        "head_dim",
+    ] {
+        for bad in [
+            json!(-1),
+            json!(0),
+            json!(2.5),
+            json!(1e30),
+            json!(18446744073709551615u64),
+            json!("4096"),
+            json!(true),
+            json!([64]),
+            json!({"n": 1}),
+        ] {
             cases.push((llama, json!({ field: bad }), field));
         }
     }
@@ -230,8 +288,16 @@ fn unusable_config_values_exit_2_naming_the_field() {
         "too large",
     ));
     // Missing required field where the family has no default.
-    cases.push((llama, json!({"model_type": "mystery", "hidden_size": null}), "hidden_size"));
-    cases.push((llama, json!({"model_type": "mystery", "num_hidden_layers": null}), "num_hidden_layers"));
+    cases.push((
+        llama,
+        json!({"model_type": "mystery", "hidden_size": null}),
+        "hidden_size",
+    ));
+    cases.push((
+        llama,
+        json!({"model_type": "mystery", "num_hidden_layers": null}),
+        "num_hidden_layers",
+    ));
     // Mixture of experts.
     for (field, bad) in [
         ("num_local_experts", json!(0)),
@@ -247,19 +313,59 @@ fn unusable_config_values_exit_2_naming_the_field() {
     ] {
         cases.push((mixtral, json!({ field: bad }), field));
     }
-    cases.push((gpt_oss, json!({"num_experts_per_tok": 33}), "num_experts_per_tok"));
-    cases.push((gpt_oss, json!({"num_local_experts": 0}), "num_local_experts"));
+    cases.push((
+        gpt_oss,
+        json!({"num_experts_per_tok": 33}),
+        "num_experts_per_tok",
+    ));
+    cases.push((
+        gpt_oss,
+        json!({"num_local_experts": 0}),
+        "num_local_experts",
+    ));
     cases.push((gpt_oss, json!({"sliding_window": 0}), "sliding_window"));
-    cases.push((deepseek, json!({"num_experts_per_tok": 1000}), "num_experts_per_tok"));
+    cases.push((
+        deepseek,
+        json!({"num_experts_per_tok": 1000}),
+        "num_experts_per_tok",
+    ));
     cases.push((deepseek, json!({"kv_lora_rank": 0}), "kv_lora_rank"));
-    cases.push((deepseek, json!({"qk_rope_head_dim": -64}), "qk_rope_head_dim"));
-    cases.push((deepseek, json!({"moe_intermediate_size": 1e30}), "moe_intermediate_size"));
+    cases.push((
+        deepseek,
+        json!({"qk_rope_head_dim": -64}),
+        "qk_rope_head_dim",
+    ));
+    cases.push((
+        deepseek,
+        json!({"moe_intermediate_size": 1e30}),
+        "moe_intermediate_size",
+    ));
     // Quantization configs.
-    cases.push((llama, json!({"quantization_config": {"quant_method": "gptq", "bits": 0}}), "bits"));
-    cases.push((llama, json!({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 0}}), "group_size"));
-    cases.push((llama, json!({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": "128"}}), "group_size"));
-    cases.push((llama, json!({"quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": "x"}}), "load_in_4bit"));
-    cases.push((llama, json!({"quantization_config": {"quant_method": "fp8", "weight_block_size": [0, 0]}}), "weight_block_size"));
+    cases.push((
+        llama,
+        json!({"quantization_config": {"quant_method": "gptq", "bits": 0}}),
+        "bits",
+    ));
+    cases.push((
+        llama,
+        json!({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 0}}),
+        "group_size",
+    ));
+    cases.push((
+        llama,
+        json!({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": "128"}}),
+        "group_size",
+    ));
+    cases.push((
+        llama,
+        json!({"quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": "x"}}),
+        "load_in_4bit",
+    ));
+    cases.push((
+        llama,
+        json!({"quantization_config": {"quant_method": "fp8", "weight_block_size": [0, 0]}}),
+        "weight_block_size",
+    ));
     for (i, (fx, edits, needle)) in cases.iter().enumerate() {
         let path = edited(fx, &format!("v{i}"), edits.clone());
         assert_refused(&["params", &path], needle);
@@ -340,17 +446,38 @@ fn unusable_queries_exit_2_naming_the_key() {
         let (code, out, err) = ftmem(&["estimate", &llama, q]);
         assert_eq!(code, 2, "{q}: {err}");
         assert!(out.is_empty(), "{q}: stdout must be empty, got {out}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{q}: one line on stderr, got {err:?}");
-        assert!(err.contains(key), "{q}: the message should name `{key}`, got {err:?}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{q}: one line on stderr, got {err:?}"
+        );
+        assert!(
+            err.contains(key),
+            "{q}: the message should name `{key}`, got {err:?}"
+        );
         assert_refused(&["fit", &llama, q, "gpu=h100-80"], key);
     }
     // Valid edge values are accepted (the refusals above are not over-eager).
-    for q in ["dropout=0", "dropout=0.999", "batch=1048576&seq=1", "seq=16777216&mode=inference&new=0", "rank=65536", "gpus=65536&mode=full&shard=zero3"] {
+    for q in [
+        "dropout=0",
+        "dropout=0.999",
+        "batch=1048576&seq=1",
+        "seq=16777216&mode=inference&new=0",
+        "rank=65536",
+        "gpus=65536&mode=full&shard=zero3",
+    ] {
         let (code, _, err) = ftmem(&["estimate", &llama, q]);
         assert_eq!(code, 0, "{q}: {err}");
     }
     // Too large to represent: an error, not a wrapped number.
-    assert_refused(&["estimate", &llama, "mode=full&batch=1048576&seq=16777216&gc=0&attn=eager"], "too large");
+    assert_refused(
+        &[
+            "estimate",
+            &llama,
+            "mode=full&batch=1048576&seq=16777216&gc=0&attn=eager",
+        ],
+        "too large",
+    );
 }
 
 /// Regression (found by `fuzz/config`): a quantized config with thousands of layers and a per-layer
@@ -362,14 +489,19 @@ fn many_layers_times_many_not_convert_patterns_stay_linear() {
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let layers = 4096u64;
     v["num_hidden_layers"] = layers.into();
-    let pats: Vec<String> = (0..layers).map(|i| format!("model.layers.{i}.mlp.gate")).collect();
+    let pats: Vec<String> = (0..layers)
+        .map(|i| format!("model.layers.{i}.mlp.gate"))
+        .collect();
     v["quantization_config"]["modules_to_not_convert"] = pats.into();
     let path = temp_file("many-not-convert.json", v.to_string().as_bytes());
     let (code, out, err) = ftmem(&["params", &path]);
     assert_eq!(code, 0, "{err}");
     let p: serde_json::Value = serde_json::from_str(&out).unwrap();
     // Every router is excluded (kept bf16), every other block linear is FP8.
-    assert!(p["weights"]["stored_bytes"].as_u64().unwrap() < p["weights"]["bf16_bytes"].as_u64().unwrap());
+    assert!(
+        p["weights"]["stored_bytes"].as_u64().unwrap()
+            < p["weights"]["bf16_bytes"].as_u64().unwrap()
+    );
     let (code, _, err) = ftmem(&["estimate", &path, "mode=inference"]);
     assert_eq!(code, 0, "{err}");
 }

@@ -5,9 +5,23 @@ use ftmem_core::settings::{AttnImpl, Mode, Offload, Optim, Settings, Shard, Targ
 use proptest::prelude::*;
 
 fn arb_settings() -> impl Strategy<Value = Settings> {
-    let mode = prop_oneof![Just(Mode::Inference), Just(Mode::Full), Just(Mode::Lora), Just(Mode::Qlora)];
-    let optim = prop_oneof![Just(Optim::Adamw), Just(Optim::Adamw8bit), Just(Optim::Sgd), Just(Optim::Sgdm)];
-    let attn = prop_oneof![Just(AttnImpl::Auto), Just(AttnImpl::Sdpa), Just(AttnImpl::Eager)];
+    let mode = prop_oneof![
+        Just(Mode::Inference),
+        Just(Mode::Full),
+        Just(Mode::Lora),
+        Just(Mode::Qlora)
+    ];
+    let optim = prop_oneof![
+        Just(Optim::Adamw),
+        Just(Optim::Adamw8bit),
+        Just(Optim::Sgd),
+        Just(Optim::Sgdm)
+    ];
+    let attn = prop_oneof![
+        Just(AttnImpl::Auto),
+        Just(AttnImpl::Sdpa),
+        Just(AttnImpl::Eager)
+    ];
     let targets = prop_oneof![
         Just(Targets::AllLinear),
         Just(Targets::Attn),
@@ -15,38 +29,71 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
         proptest::collection::vec("[a-z][a-z0-9_]{0,12}", 1..4).prop_map(|mut v| {
             v.dedup();
             let mut seen = Vec::new();
-            v.retain(|x| if seen.contains(x) { false } else { seen.push(x.clone()); true });
+            v.retain(|x| {
+                if seen.contains(x) {
+                    false
+                } else {
+                    seen.push(x.clone());
+                    true
+                }
+            });
             Targets::parse(&v.join(",")).unwrap()
         }),
     ];
     (
-        (mode, any::<bool>(), 1u64..=1 << 20, 1u64..=1 << 24, 0u64..=1 << 24, 1u64..=65536),
-        (targets, 0u32..1000, any::<bool>(), optim, attn, "[a-zA-Z0-9_./-]{0,30}", "[a-z0-9.]{1,12}", any::<prop::sample::Index>()),
+        (
+            mode,
+            any::<bool>(),
+            1u64..=1 << 20,
+            1u64..=1 << 24,
+            0u64..=1 << 24,
+            1u64..=65536,
+        ),
+        (
+            targets,
+            0u32..1000,
+            any::<bool>(),
+            optim,
+            attn,
+            "[a-zA-Z0-9_./-]{0,30}",
+            "[a-z0-9.]{1,12}",
+            any::<prop::sample::Index>(),
+        ),
         (1u64..=65536, 0usize..5, 0usize..3),
     )
-        .prop_map(|((mode, dq, batch, seq, new_tokens, rank), (targets, d, gc, optim, attn, model, rev, pi), (gpus, si, oi))| {
-            let ps = mode.precisions();
-            let precision = if pi.index(ps.len() + 1) == ps.len() { None } else { Some(ps[pi.index(ps.len())]) };
-            Settings {
-                model,
-                rev,
-                mode,
-                precision,
-                double_quant: dq,
-                batch,
-                seq,
-                new_tokens,
-                rank,
-                targets,
-                dropout: d as f64 / 1000.0,
-                gc,
-                optim,
-                attn,
-                gpus,
-                shard: Shard::ALL[si],
-                offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
-            }
-        })
+        .prop_map(
+            |(
+                (mode, dq, batch, seq, new_tokens, rank),
+                (targets, d, gc, optim, attn, model, rev, pi),
+                (gpus, si, oi),
+            )| {
+                let ps = mode.precisions();
+                let precision = if pi.index(ps.len() + 1) == ps.len() {
+                    None
+                } else {
+                    Some(ps[pi.index(ps.len())])
+                };
+                Settings {
+                    model,
+                    rev,
+                    mode,
+                    precision,
+                    double_quant: dq,
+                    batch,
+                    seq,
+                    new_tokens,
+                    rank,
+                    targets,
+                    dropout: d as f64 / 1000.0,
+                    gc,
+                    optim,
+                    attn,
+                    gpus,
+                    shard: Shard::ALL[si],
+                    offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
+                }
+            },
+        )
         // Keep only the combinations the parser accepts (the rules are unit-tested in settings.rs).
         .prop_filter("valid sharding", |s| s.check_sharding().is_ok())
 }

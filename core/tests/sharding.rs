@@ -102,7 +102,10 @@ fn component(e: &ftmem_core::Estimate, name: &str) -> u64 {
 /// fp32 block). The comparable figure is therefore the estimate without `logits`, `allocator_slack` and
 /// `cuda_context`.
 fn without_loss_path(e: &ftmem_core::Estimate) -> f64 {
-    let b = e.total_bytes.0 - component(e, "logits") - component(e, "allocator_slack") - component(e, "cuda_context");
+    let b = e.total_bytes.0
+        - component(e, "logits")
+        - component(e, "allocator_slack")
+        - component(e, "cuda_context");
     b as f64 / (1u64 << 30) as f64
 }
 
@@ -137,15 +140,21 @@ fn torchtune_llama31_70b_lora_8x_a100() {
 /// CPU). Tolerance: the estimate without the loss path within ±10 % of 13.9 GiB.
 #[test]
 fn torchtune_llama31_70b_full_cpu_offload_8x_a100() {
-    let s = Settings::from_query("mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params")
-        .unwrap();
+    let s = Settings::from_query(
+        "mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params",
+    )
+    .unwrap();
     let e = estimate(&llama_70b(), &s).unwrap();
     let published = 13.9;
     let ours = without_loss_path(&e);
     let err = ours / published - 1.0;
     println!("torchtune 70B full+offload 8×A100: published {published} GiB, ftmem without loss path {ours:.2} GiB ({:+.1} %)", err * 100.0);
     assert!(err.abs() <= 0.10, "{err}");
-    assert_eq!(component(&e, "weights"), 0, "parameter shards live on the CPU");
+    assert_eq!(
+        component(&e, "weights"),
+        0,
+        "parameter shards live on the CPU"
+    );
     assert!(
         e.cpu_bytes.0 > 70_000_000_000 * 8,
         "bf16 params + grads + AdamW states of 70 B on one node"

@@ -44,7 +44,9 @@ mod ftmem_cli {
         let cmd = args.first().map(String::as_str).ok_or(USAGE)?;
         match cmd {
             "params" => {
-                let [_, path] = args else { return Err(USAGE.into()) };
+                let [_, path] = args else {
+                    return Err(USAGE.into());
+                };
                 let arch = load(path)?;
                 Ok(params_json(&arch)?.to_string())
             }
@@ -57,8 +59,11 @@ mod ftmem_cli {
                 let arch = load(path)?;
                 let settings = Settings::from_query(query).map_err(|e| format!("query: {e}"))?;
                 let est = ftmem_core::estimate(&arch, &settings).map_err(|e| e.to_string())?;
-                let components: Vec<Value> =
-                    est.components.iter().map(|c| json!({"name": c.name, "bytes": c.bytes.0})).collect();
+                let components: Vec<Value> = est
+                    .components
+                    .iter()
+                    .map(|c| json!({"name": c.name, "bytes": c.bytes.0}))
+                    .collect();
                 Ok(json!({
                     "total_bytes": est.total_bytes.0,
                     "allocated_bytes": est.allocated_bytes.0,
@@ -76,35 +81,48 @@ mod ftmem_cli {
                 .to_string())
             }
             "fit" => {
-                let [_, path, query, gpu] = args else { return Err(USAGE.into()) };
+                let [_, path, query, gpu] = args else {
+                    return Err(USAGE.into());
+                };
                 let (capacity, gpu_id) = parse_gpu(gpu)?;
                 let arch = load(path)?;
                 let settings = Settings::from_query(query).map_err(|e| format!("query: {e}"))?;
-                let report = ftmem_core::fit::fit_report(&arch, &settings, capacity).map_err(|e| e.to_string())?;
+                let report = ftmem_core::fit::fit_report(&arch, &settings, capacity)
+                    .map_err(|e| e.to_string())?;
                 let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
                 v["gpu"] = json!(gpu_id);
                 v["query"] = json!(settings.to_query());
                 Ok(v.to_string())
             }
             "-h" | "--help" | "help" => Err(USAGE.into()),
-            other => Err(format!("unknown command `{}`; {USAGE}", other.chars().take(40).collect::<String>())),
+            other => Err(format!(
+                "unknown command `{}`; {USAGE}",
+                other.chars().take(40).collect::<String>()
+            )),
         }
     }
 
     /// `gpu=ID` (a [`ftmem_core::gpus::GPUS`] id) or `gpu=GiB` (a positive size, at most 1 048 576 GiB):
     /// (capacity, the id or null).
     fn parse_gpu(arg: &str) -> Result<(ftmem_core::Bytes, Value), String> {
-        let v = arg.strip_prefix("gpu=").ok_or_else(|| format!("expected gpu=NAME_OR_GiB, got `{}`", short(arg)))?;
+        let v = arg
+            .strip_prefix("gpu=")
+            .ok_or_else(|| format!("expected gpu=NAME_OR_GiB, got `{}`", short(arg)))?;
         if let Some(g) = ftmem_core::gpus::by_id(v) {
             return Ok((g.capacity, json!(g.id)));
         }
         match v.trim().parse::<f64>() {
-            Ok(gib) if gib.is_finite() && gib > 0.0 && gib <= 1_048_576.0 => {
-                Ok((ftmem_core::Bytes((gib * (1u64 << 30) as f64).round() as u64), Value::Null))
-            }
+            Ok(gib) if gib.is_finite() && gib > 0.0 && gib <= 1_048_576.0 => Ok((
+                ftmem_core::Bytes((gib * (1u64 << 30) as f64).round() as u64),
+                Value::Null,
+            )),
             _ => {
                 let ids: Vec<&str> = ftmem_core::gpus::GPUS.iter().map(|g| g.id).collect();
-                Err(format!("gpu: `{}` is neither a GPU id ({}) nor a size in GiB", short(v), ids.join(", ")))
+                Err(format!(
+                    "gpu: `{}` is neither a GPU id ({}) nor a size in GiB",
+                    short(v),
+                    ids.join(", ")
+                ))
             }
         }
     }
@@ -130,7 +148,10 @@ mod ftmem_cli {
         });
         let mut components = serde_json::Map::new();
         for p in &c.components {
-            components.insert(p.component.name().into(), json!({"total": p.total.0, "active": p.active.0}));
+            components.insert(
+                p.component.name().into(),
+                json!({"total": p.total.0, "active": p.active.0}),
+            );
         }
         Ok(json!({
             "model_type": arch.model_type,

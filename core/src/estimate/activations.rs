@@ -62,12 +62,18 @@ fn attn_dims(m: &Mixer) -> Option<(u64, u64, u64, u64)> {
 
 /// Whether a module is the attention output projection (its input is the attention output).
 fn is_attn_out(m: &Module) -> bool {
-    matches!(m.name.as_str(), "o_proj" | "dense" | "out_proj" | "c_proj" | "wo")
+    matches!(
+        m.name.as_str(),
+        "o_proj" | "dense" | "out_proj" | "c_proj" | "wo"
+    )
 }
 
 /// Whether an MLP module is the down projection (its input is the intermediate activation).
 fn is_mlp_out(m: &Module) -> bool {
-    matches!(m.name.as_str(), "down_proj" | "fc2" | "c_proj" | "w2" | "dense_4h_to_h")
+    matches!(
+        m.name.as_str(),
+        "down_proj" | "fc2" | "c_proj" | "w2" | "dense_4h_to_h"
+    )
 }
 
 /// Bytes per token saved for the input of width `d` (dtype `din` bytes) of the linears `mods`;
@@ -116,9 +122,12 @@ pub(crate) fn math_sdpa(run: &Run, m: &Mixer) -> bool {
         return false;
     }
     match *m {
-        Mixer::FullAttention { heads, kv_heads, .. } | Mixer::SlidingAttention { heads, kv_heads, .. } => {
-            kv_heads < heads
+        Mixer::FullAttention {
+            heads, kv_heads, ..
         }
+        | Mixer::SlidingAttention {
+            heads, kv_heads, ..
+        } => kv_heads < heads,
         _ => false,
     }
 }
@@ -151,15 +160,27 @@ pub(crate) struct LayerSaved {
 }
 
 /// [`layer_saved`] with the split of [`LayerSaved`].
-pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<LayerSaved, EstimateError> {
+pub(crate) fn layer_saved_split(
+    run: &Run,
+    layer: &Layer,
+    seq: u64,
+) -> Result<LayerSaved, EstimateError> {
     let h = run.arch.hidden_size;
     let (r, c) = (run.r, run.c);
     let mut t = 0u64;
     let mut first_norm = None;
     let mut first_norm_input = 0u64;
     // Norms of width hidden.
-    for m in layer.modules.iter().filter(|m| m.component == Component::Norms) {
-        let d = if m.params.0 >= 2 * h { h } else { m.params.0.max(1) };
+    for m in layer
+        .modules
+        .iter()
+        .filter(|m| m.component == Component::Norms)
+    {
+        let d = if m.params.0 >= 2 * h {
+            h
+        } else {
+            m.params.0.max(1)
+        };
         let mut n = mul(4, d)?;
         if run.train_base {
             n = add(n, mul(r, d)?)?;
@@ -173,14 +194,17 @@ pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<La
     let norms = t;
     let mut at_attn = first_norm.unwrap_or(0);
     let mods = || layer.modules.iter();
-    let is_lin = |m: &&Module| matches!(m.kind, ModuleKind::Linear(_) | ModuleKind::StackedLinear(_));
+    let is_lin =
+        |m: &&Module| matches!(m.kind, ModuleKind::Linear(_) | ModuleKind::StackedLinear(_));
     // Attention.
     if let Some((q, kv, heads, v)) = attn_dims(&layer.mixer) {
         let inputs = mods()
             .filter(is_lin)
             .filter(|m| m.component == Component::Attention && !is_attn_out(m));
         t = add(t, consumers(run, h, r, inputs, false)?)?;
-        for m in mods().filter(|m| m.component == Component::Attention && matches!(m.kind, ModuleKind::Other)) {
+        for m in mods()
+            .filter(|m| m.component == Component::Attention && matches!(m.kind, ModuleKind::Other))
+        {
             let w = match m.name.as_str() {
                 "q_norm" if m.params.0 < q => q,
                 "k_norm" if m.params.0 < kv => kv,
@@ -200,7 +224,10 @@ pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<La
             let per_score = 4 + if c != 4 { c } else { 0 } + if attn_softcap(run) { c } else { 0 };
             t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
             t = add(t, mul(mul(heads, seq)?, per_score)?)?;
-            freed = add(mul(c, v.max(q))?, mul(mul(heads, seq)?, if c != 4 { c } else { 0 })?)?;
+            freed = add(
+                mul(c, v.max(q))?,
+                mul(mul(heads, seq)?, if c != 4 { c } else { 0 })?,
+            )?;
         } else {
             t = add(t, mul(c, add(add(mul(q, 2)?, kv)?, v)?)?)?;
             t = add(t, mul(4, heads)?)?;
@@ -216,7 +243,9 @@ pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<La
     } else {
         match layer.mixer {
             Mixer::LinearAttention { inner_width, .. } | Mixer::Mamba { inner_width, .. } => {
-                let inputs = mods().filter(is_lin).filter(|m| m.component == Component::Mixer);
+                let inputs = mods()
+                    .filter(is_lin)
+                    .filter(|m| m.component == Component::Mixer);
                 t = add(t, consumers(run, h, r, inputs, false)?)?;
                 t = add(t, mul(mul(c, 4)?, inner_width)?)?;
                 at_attn = add(at_attn, t - norms)?;
@@ -238,9 +267,15 @@ pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<La
             .filter(move |m| m.component == comp && is_lin(m) && is_mlp_out(m))
     };
     match layer.ffn {
-        Ffn::Dense { intermediate: i, gated } => {
+        Ffn::Dense {
+            intermediate: i,
+            gated,
+        } => {
             t = add(t, consumers(run, h, r, mlp_in(Component::Mlp), false)?)?;
-            let saved = add(if gated { 3 } else { 1 }, activation_extra_saved(&run.arch.hidden_act))?;
+            let saved = add(
+                if gated { 3 } else { 1 },
+                activation_extra_saved(&run.arch.hidden_act),
+            )?;
             t = add(t, mul(mul(c, i)?, saved)?)?;
             t = add(t, consumers(run, i, c, mlp_out(Component::Mlp), false)?)?;
         }
@@ -257,11 +292,20 @@ pub(crate) fn layer_saved_split(run: &Run, layer: &Layer, seq: u64) -> Result<La
             let per_expert = add(mul(c, mul(ie, if gated { 3 } else { 1 })?)?, mul(c, h)?)?;
             t = add(t, mul(top_k, per_expert)?)?;
             t = add(t, consumers(run, h, c, mlp_in(Component::Experts), false)?)?;
-            t = add(t, consumers(run, ie, c, mlp_out(Component::Experts), false)?)?;
+            t = add(
+                t,
+                consumers(run, ie, c, mlp_out(Component::Experts), false)?,
+            )?;
             if si > 0 {
-                t = add(t, consumers(run, h, r, mlp_in(Component::SharedExperts), false)?)?;
+                t = add(
+                    t,
+                    consumers(run, h, r, mlp_in(Component::SharedExperts), false)?,
+                )?;
                 t = add(t, mul(mul(c, si)?, if gated { 3 } else { 1 })?)?;
-                t = add(t, consumers(run, si, c, mlp_out(Component::SharedExperts), false)?)?;
+                t = add(
+                    t,
+                    consumers(run, si, c, mlp_out(Component::SharedExperts), false)?,
+                )?;
             }
         }
         Ffn::None => {}
@@ -311,12 +355,23 @@ pub(crate) fn activation_extra_saved(hidden_act: &str) -> u64 {
 /// their gradient from the probabilities × values product, the gradient through `_safe_softmax`'s `where`
 /// and `_softmax_backward_data`'s output: `c + 8` bytes per score at c = 4), the scaled q and the repeated k,
 /// the q/k/v input and the two residual gradients — 8 832 MiB — and none of its MLP tensors.
-pub(crate) fn recomputed_layer_backward(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64), EstimateError> {
+pub(crate) fn recomputed_layer_backward(
+    run: &Run,
+    layer: &Layer,
+    seq: u64,
+) -> Result<(u64, u64), EstimateError> {
     let saved = layer_saved_split(run, layer, seq)?;
     let (mlp, attn) = backward_transients(run, layer, seq)?;
     let grads = mul(mul(2, run.r)?, run.arch.hidden_size)?;
-    let ckpt = if run.r == 4 { saved.first_norm_input } else { 0 };
-    let attn_phase = add(add(saved.at_attention_backward.saturating_sub(ckpt), attn)?, grads)?;
+    let ckpt = if run.r == 4 {
+        saved.first_norm_input
+    } else {
+        0
+    };
+    let attn_phase = add(
+        add(saved.at_attention_backward.saturating_sub(ckpt), attn)?,
+        grads,
+    )?;
     let mlp_phase = add(add(saved.total.saturating_sub(ckpt), mlp)?, grads)?;
     Ok((attn_phase, mlp_phase))
 }
@@ -342,7 +397,9 @@ fn backward_transients(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64),
         Ffn::None => 0,
     };
     let attn = match attn_dims(&layer.mixer) {
-        Some((_, _, heads, _)) if run.eager || math_sdpa(run, &layer.mixer) => mul(mul(heads, seq)?, c + 8)?,
+        Some((_, _, heads, _)) if run.eager || math_sdpa(run, &layer.mixer) => {
+            mul(mul(heads, seq)?, c + 8)?
+        }
         Some((q, _, _, _)) => mul(mul(3, c)?, q)?,
         None => 0,
     };
@@ -364,11 +421,18 @@ pub(crate) fn final_norm_saved(run: &Run) -> Result<u64, EstimateError> {
 /// output, up output and product (gated), or the eager score matrices (`matmul`, mask add, fp32 softmax and its
 /// cast; with attention sinks the concatenated, max-shifted copies), plus the hidden states and residual.
 /// `kv_len` is the number of keys each query attends over in the materialised score matrix.
-pub(crate) fn layer_inference_transient(run: &Run, layer: &Layer, kv_len: u64) -> Result<u64, EstimateError> {
+pub(crate) fn layer_inference_transient(
+    run: &Run,
+    layer: &Layer,
+    kv_len: u64,
+) -> Result<u64, EstimateError> {
     let c = run.c;
     let h = run.arch.hidden_size;
     let mlp = match layer.ffn {
-        Ffn::Dense { intermediate, gated } => mul(mul(if gated { 3 } else { 2 }, c)?, intermediate)?,
+        Ffn::Dense {
+            intermediate,
+            gated,
+        } => mul(mul(if gated { 3 } else { 2 }, c)?, intermediate)?,
         Ffn::Moe {
             top_k,
             expert_intermediate,
@@ -377,7 +441,10 @@ pub(crate) fn layer_inference_transient(run: &Run, layer: &Layer, kv_len: u64) -
             ..
         } => add(
             add(
-                mul(top_k, add(mul(c, h)?, mul(mul(3, c)?, expert_intermediate)?)?)?,
+                mul(
+                    top_k,
+                    add(mul(c, h)?, mul(mul(3, c)?, expert_intermediate)?)?,
+                )?,
                 mul(4, experts)?,
             )?,
             mul(mul(3, c)?, shared_intermediate)?,

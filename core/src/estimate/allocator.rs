@@ -40,7 +40,9 @@ pub(crate) const CUDA_CONTEXT_BYTES: u64 = 833_421_312;
 fn largest_scores(run: &Run, q: u64, k: u64) -> Result<u64, EstimateError> {
     let mut best = 0u64;
     for &(layer, _) in &run.layers {
-        if let Mixer::FullAttention { heads, .. } | Mixer::SlidingAttention { heads, .. } = layer.mixer {
+        if let Mixer::FullAttention { heads, .. } | Mixer::SlidingAttention { heads, .. } =
+            layer.mixer
+        {
             if run.eager || math_sdpa(run, &layer.mixer) {
                 best = best.max(prod(&[run.s.batch, heads, q, k])?);
             }
@@ -97,7 +99,9 @@ pub(crate) fn training_slack(
     let scores = mul(largest_scores(run, seq, seq)?, 4)?;
     if run.ld == 4 && run.s.gc {
         let stranded = if at_recompute { scores } else { layer_saved };
-        return stranded.checked_add(remnants).ok_or(EstimateError::Overflow);
+        return stranded
+            .checked_add(remnants)
+            .ok_or(EstimateError::Overflow);
     }
     let split = if run.s.gc { lg.out } else { 0 };
     [scores, split, remnants]
@@ -143,15 +147,23 @@ pub(crate) fn inference_slack(
                 top_k,
                 shared_intermediate,
                 ..
-            } => expert_intermediate.saturating_mul(top_k).max(shared_intermediate),
+            } => expert_intermediate
+                .saturating_mul(top_k)
+                .max(shared_intermediate),
             Ffn::None => 0,
         };
         mlp = mlp.max(prod(&[run.tokens, width, run.c])?);
     }
-    let prefill = add(prefill_alloc, scores.max(mul(mlp, PREFILL_STRANDED_INTERMEDIATES)?))?;
+    let prefill = add(
+        prefill_alloc,
+        scores.max(mul(mlp, PREFILL_STRANDED_INTERMEDIATES)?),
+    )?;
     let decode = add(decode_alloc, kv_all / 2)?;
     let build = if run.arch.tie_word_embeddings {
-        add(weights, prod(&[run.arch.vocab_size, run.arch.hidden_size, run.w])?)?
+        add(
+            weights,
+            prod(&[run.arch.vocab_size, run.arch.hidden_size, run.w])?,
+        )?
     } else {
         0
     };

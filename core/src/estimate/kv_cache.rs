@@ -17,7 +17,9 @@ pub(crate) fn kv_bytes(run: &Run, tokens: u64) -> Result<(u64, u64), EstimateErr
     let mut largest = 0u64;
     for &(layer, count) in &run.layers {
         let per_layer = match layer.mixer {
-            Mixer::FullAttention { kv_heads, head_dim, .. } => mul(mul(mul(2, kv_heads)?, head_dim)?, tokens)?,
+            Mixer::FullAttention {
+                kv_heads, head_dim, ..
+            } => mul(mul(mul(2, kv_heads)?, head_dim)?, tokens)?,
             Mixer::SlidingAttention {
                 kv_heads,
                 head_dim,

@@ -30,7 +30,11 @@ pub(crate) struct Logits {
 pub(crate) fn training(run: &Run) -> Result<Logits, EstimateError> {
     let tv = mul(run.tokens, run.arch.vocab_size)?;
     let out = mul(tv, run.ld)?;
-    let softcap = if run.arch.final_logit_softcapping { out } else { 0 };
+    let softcap = if run.arch.final_logit_softcapping {
+        out
+    } else {
+        0
+    };
     let fp32_block = mul(tv, 4)?;
     Ok(Logits {
         out,

@@ -91,7 +91,9 @@ pub enum EstimateError {
 impl fmt::Display for EstimateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EstimateError::Overflow => f.write_str("numbers too large: the result does not fit in 64 bits"),
+            EstimateError::Overflow => {
+                f.write_str("numbers too large: the result does not fit in 64 bits")
+            }
             EstimateError::Invalid(m) => f.write_str(m),
         }
     }
@@ -212,7 +214,10 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
 const RECOMPUTE_MOMENT: &str = "recomputed layer backward (gradient checkpointing)";
 
 /// Training moments; returns (peak moment, first-step allocated peak, allocator slack, sharding extras).
-fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
+fn training(
+    run: &Run,
+    res: &resident::Resident,
+) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
     let arch = run.arch;
     let t = run.tokens;
     let tr = optimizer::trainable(run, res)?;
@@ -282,14 +287,22 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
             let one_layer: u64 = arch
                 .layers
                 .first()
-                .map(|l| l.modules.iter().map(|m| m.params.0.saturating_mul(m.instances)).sum())
+                .map(|l| {
+                    l.modules
+                        .iter()
+                        .map(|m| m.params.0.saturating_mul(m.instances))
+                        .sum()
+                })
                 .unwrap_or(0);
             mul(add(outer, one_layer)?, run.w)?
         } else {
             // LoRA: the fp32 gradients of the adapters of the layer being back-propagated (the largest layer's)
             // and of adapted outer modules (`lm_head` by name); the other layers' adapter gradients do not exist
             // yet (`zero_grad(set_to_none=True)` freed them after the previous step), as for full fine-tuning.
-            let one_layer_and_outer = run.adapters.one_layer_and_outer.ok_or(EstimateError::Overflow)?;
+            let one_layer_and_outer = run
+                .adapters
+                .one_layer_and_outer
+                .ok_or(EstimateError::Overflow)?;
             mul(mul(one_layer_and_outer, run.s.rank)?, 4)?.min(tr.gradients)
         };
         // Two moments of one recomputed layer's backward ([`activations::recomputed_layer_backward`]): its MLP,
@@ -348,7 +361,13 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
     let peak_alloc = peak.allocated()?;
     let mut reserved = 0u64;
     for m in &moments {
-        let stranded = allocator::training_slack(run, &lg, largest_layer, m.activations, m.name == RECOMPUTE_MOMENT)?;
+        let stranded = allocator::training_slack(
+            run,
+            &lg,
+            largest_layer,
+            m.activations,
+            m.name == RECOMPUTE_MOMENT,
+        )?;
         reserved = reserved.max(add(m.allocated()?, stranded)?);
     }
     let slack = reserved.saturating_sub(peak_alloc);
@@ -356,7 +375,10 @@ fn training(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sh
 }
 
 /// Inference moments: end of the prompt's forward and the last decode step.
-fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
+fn inference(
+    run: &Run,
+    res: &resident::Resident,
+) -> Result<(Moment, u64, u64, sharding::Extra), EstimateError> {
     let p = run.s.seq;
     let n = run.s.new_tokens;
     let t = run.tokens;
@@ -364,11 +386,18 @@ fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, s
     let (kv_all, kv_layer) = kv_cache::kv_bytes(run, add(p, n)?)?;
     let mut transient = 0u64;
     for &(layer, _) in &run.layers {
-        transient = transient.max(mul(activations::layer_inference_transient(run, layer, p)?, t)?);
+        transient = transient.max(mul(
+            activations::layer_inference_transient(run, layer, p)?,
+            t,
+        )?);
     }
     if run.eager {
         // The causal (and sliding-window) masks, batch × 1 × prompt × prompt each.
-        let kinds = if run.arch.sliding_window.is_some() { 2 } else { 1 };
+        let kinds = if run.arch.sliding_window.is_some() {
+            2
+        } else {
+            1
+        };
         transient = add(transient, mul(mul(mul(t, p)?, run.c)?, kinds)?)?;
     }
     let lg = logits::inference(run)?;
@@ -395,7 +424,13 @@ fn inference(run: &Run, res: &resident::Resident) -> Result<(Moment, u64, u64, s
     let mut moments = [prefill, decode];
     let extra = sharding::shard_inference(run, &mut moments)?;
     let (peak, alloc) = pick(&moments)?;
-    let slack = allocator::inference_slack(run, prefill.allocated()?, decode.allocated()?, kv_all, res.base)?;
+    let slack = allocator::inference_slack(
+        run,
+        prefill.allocated()?,
+        decode.allocated()?,
+        kv_all,
+        res.base,
+    )?;
     Ok((peak, alloc, slack, extra))
 }
 
@@ -475,8 +510,14 @@ mod tests {
                 < est(&a, "mode=lora&batch=2&seq=2048&gc=0&precision=fp32").allocated_bytes
         );
         let full = est(&a, "mode=full&batch=1&seq=512&gc=1");
-        assert!(est(&a, "mode=full&batch=1&seq=512&gc=1&optim=sgd").allocated_bytes < full.allocated_bytes);
-        assert!(est(&a, "mode=full&batch=1&seq=512&gc=1&optim=adamw8bit").allocated_bytes < full.allocated_bytes);
+        assert!(
+            est(&a, "mode=full&batch=1&seq=512&gc=1&optim=sgd").allocated_bytes
+                < full.allocated_bytes
+        );
+        assert!(
+            est(&a, "mode=full&batch=1&seq=512&gc=1&optim=adamw8bit").allocated_bytes
+                < full.allocated_bytes
+        );
         let inf = est(&a, "mode=inference&seq=1024&new=256").total_bytes;
         assert!(est(&a, "mode=inference&seq=1024&new=65536").total_bytes > inf);
     }
@@ -494,7 +535,11 @@ mod tests {
         ] {
             match estimate(&a, &Settings::from_query(q).unwrap()) {
                 Err(EstimateError::Overflow) => {}
-                Ok(e) => assert!(e.total_bytes.0 > 1 << 50, "{q}: implausibly small {}", e.total_bytes.0),
+                Ok(e) => assert!(
+                    e.total_bytes.0 > 1 << 50,
+                    "{q}: implausibly small {}",
+                    e.total_bytes.0
+                ),
                 Err(e) => panic!("{q}: {e}"),
             }
         }
@@ -503,7 +548,10 @@ mod tests {
     #[test]
     fn lora_targets_that_match_nothing_are_invalid() {
         let a = llama("");
-        let r = estimate(&a, &Settings::from_query("mode=lora&targets=c_attn").unwrap());
+        let r = estimate(
+            &a,
+            &Settings::from_query("mode=lora&targets=c_attn").unwrap(),
+        );
         assert!(matches!(r, Err(EstimateError::Invalid(_))));
     }
 }

@@ -65,7 +65,9 @@ pub(crate) fn module_bytes(run: &Run, m: &Module) -> Result<u64, EstimateError> 
             };
             mul(add(add(wt, mul(out, 4)?)?, mul(bias, 2)?)?, n)
         }
-        (Mode::Inference, Precision::Fp8) if linear => mul(add(add(wt, mul(wt / 16384 + 1, 4)?)?, mul(bias, 2)?)?, n),
+        (Mode::Inference, Precision::Fp8) if linear => {
+            mul(add(add(wt, mul(wt / 16384 + 1, 4)?)?, mul(bias, 2)?)?, n)
+        }
         (Mode::Inference, Precision::Stored) => stored_bytes(run, m, wt, bias),
         _ => plain(run.w),
     }
@@ -81,10 +83,15 @@ fn stored_bytes(run: &Run, m: &Module, wt: u64, bias: u64) -> Result<u64, Estima
     };
     let is_matrix = !matches!(m.kind, ModuleKind::Other);
     match &run.arch.quantization {
-        Some(Quantization::Mxfp4 { modules_to_not_convert }) => {
+        Some(Quantization::Mxfp4 {
+            modules_to_not_convert,
+        }) => {
             if matches!(m.kind, ModuleKind::StackedLinear(_)) && !skipped(modules_to_not_convert) {
                 // 4.25 bits per weight: 4-bit E2M1 + one E8M0 byte per 32; biases bf16.
-                mul(add(add(wt.div_ceil(2), wt.div_ceil(32))?, mul(bias, 2)?)?, n)
+                mul(
+                    add(add(wt.div_ceil(2), wt.div_ceil(32))?, mul(bias, 2)?)?,
+                    n,
+                )
             } else {
                 Ok(plain)
             }
@@ -102,7 +109,9 @@ fn stored_bytes(run: &Run, m: &Module, wt: u64, bias: u64) -> Result<u64, Estima
                 Ok(plain)
             }
         }
-        Some(Quantization::Bitsandbytes { bits, double_quant }) if matches!(m.kind, ModuleKind::Linear(_)) => {
+        Some(Quantization::Bitsandbytes { bits, double_quant })
+            if matches!(m.kind, ModuleKind::Linear(_)) =>
+        {
             let q = if *bits == 4 {
                 bnb4_bytes(wt, *double_quant)?
             } else {
@@ -110,14 +119,19 @@ fn stored_bytes(run: &Run, m: &Module, wt: u64, bias: u64) -> Result<u64, Estima
             };
             mul(add(q, mul(bias, 2)?)?, n)
         }
-        Some(Quantization::IntGroup { bits, group_size, .. }) if matches!(m.kind, ModuleKind::Linear(_)) => {
+        Some(Quantization::IntGroup {
+            bits, group_size, ..
+        }) if matches!(m.kind, ModuleKind::Linear(_)) => {
             let (inp, out) = match m.kind {
                 ModuleKind::Linear(s) => (s.in_features, s.out_features),
                 _ => (0, 0),
             };
             let groups = mul(inp.div_ceil(group_size.unwrap_or(inp).max(1)), out)?;
             // Packed values, an fp16 scale and a packed zero point per group.
-            let q = add(mul(wt, *bits)?.div_ceil(8), mul(groups, 2 + bits.div_ceil(8))?)?;
+            let q = add(
+                mul(wt, *bits)?.div_ceil(8),
+                mul(groups, 2 + bits.div_ceil(8))?,
+            )?;
             mul(add(q, mul(bias, 2)?)?, n)
         }
         _ => Ok(plain),
@@ -144,12 +158,14 @@ pub(crate) struct Resident {
 /// Weights of the run. Errors: LoRA targets that match no module ([`EstimateError::Invalid`]), overflow.
 pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
     let mut out = Resident::default();
-    let quantized_linears =
-        run.mode == Mode::Qlora || (run.mode == Mode::Inference && run.precision == Precision::Int4);
+    let quantized_linears = run.mode == Mode::Qlora
+        || (run.mode == Mode::Inference && run.precision == Precision::Int4);
     for m in &run.arch.outer_modules {
         out.base = add(out.base, module_bytes_outer(run, m)?)?;
         out.params = add(out.params, mul(m.params.0, m.instances)?)?;
-        if run.autocast && (m.name == "lm_head" || (run.arch.tie_word_embeddings && m.name == "embed_tokens")) {
+        if run.autocast
+            && (m.name == "lm_head" || (run.arch.tie_word_embeddings && m.name == "embed_tokens"))
+        {
             out.autocast_copies = add(out.autocast_copies, mul(m.params.0, 2)?)?;
         }
     }
@@ -182,10 +198,16 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
             // Targets matching nothing: the message of `lora::adapter_params`, from the distinct layers.
             _ if !a.any && run.s.rank > 0 => {
                 let layers = run.layers.iter().map(|&(l, _)| l);
-                return Err(EstimateError::Invalid(crate::lora::no_match_message(arch, targets, layers)));
+                return Err(EstimateError::Invalid(crate::lora::no_match_message(
+                    arch, targets, layers,
+                )));
             }
             // Rank 0, overflow: `lora::adapter_params` says why, in the UI's words.
-            _ => crate::lora::adapter_params(arch, run.s.rank, targets).map_err(EstimateError::Invalid)?.0,
+            _ => {
+                crate::lora::adapter_params(arch, run.s.rank, targets)
+                    .map_err(EstimateError::Invalid)?
+                    .0
+            }
         };
     }
     out.adapters = mul(out.adapter_params, 4)?;

@@ -205,8 +205,16 @@ pub fn model_states(
         params: shard_params(p, shard, offload, gpus),
         gradients: shard_grads(g, shard, offload, gpus, bytes.grads_in_optimizer),
         optimizer: shard_optimizer(o, shard, offload, gpus),
-        gathered_parameters: if stage3 { mul(largest_layer, bytes.gathered)? } else { 0 },
-        gathered_gradients: if stage3 { mul(largest_layer, bytes.grad)? } else { 0 },
+        gathered_parameters: if stage3 {
+            mul(largest_layer, bytes.gathered)?
+        } else {
+            0
+        },
+        gathered_gradients: if stage3 {
+            mul(largest_layer, bytes.grad)?
+        } else {
+            0
+        },
         cpu: cpu_bytes(offloaded, params, shard, offload, gpus)?,
     })
 }
@@ -233,14 +241,22 @@ fn deepspeed_mixed(run: &Run) -> bool {
 /// Bytes per parameter of the compute copy gathered under stage 3 for the full model (`None`: as held).
 fn gathered_bpp(run: &Run) -> Option<u64> {
     if run.train_base {
-        Some(if run.precision == Precision::Mixed { 2 } else { run.w })
+        Some(if run.precision == Precision::Mixed {
+            2
+        } else {
+            run.w
+        })
     } else {
         None
     }
 }
 
 /// (parameters, bytes as gathered) of one module (all instances).
-fn module_gathered(run: &Run, m: &crate::arch::Module, outer: bool) -> Result<(u64, u64), EstimateError> {
+fn module_gathered(
+    run: &Run,
+    m: &crate::arch::Module,
+    outer: bool,
+) -> Result<(u64, u64), EstimateError> {
     let n = mul(m.params.0, m.instances)?;
     let b = match gathered_bpp(run) {
         Some(bpp) => mul(n, bpp)?,
@@ -282,7 +298,10 @@ fn stage3_transients(run: &Run, grad_bpp: u64) -> Result<(u64, u64), EstimateErr
             // DeepSpeed ZeRO-3 gathers per module: the largest module plus the prefetch bucket.
             let (mut largest_p, mut largest_b, mut total_p, mut total_b) = (0u64, 0u64, 0u64, 0u64);
             let outer = arch.outer_modules.iter().map(|m| (m, true));
-            let inner = arch.layers.iter().flat_map(|l| l.modules.iter().map(|m| (m, false)));
+            let inner = arch
+                .layers
+                .iter()
+                .flat_map(|l| l.modules.iter().map(|m| (m, false)));
             for (m, is_outer) in outer.chain(inner) {
                 let (p, b) = module_gathered(run, m, is_outer)?;
                 total_p = add(total_p, p)?;
@@ -292,14 +311,19 @@ fn stage3_transients(run: &Run, grad_bpp: u64) -> Result<(u64, u64), EstimateErr
                     largest_p = p;
                 }
             }
-            let prefetch_p = DEEPSPEED_PREFETCH_BUCKET_ELEMENTS.min(total_p.saturating_sub(largest_p));
+            let prefetch_p =
+                DEEPSPEED_PREFETCH_BUCKET_ELEMENTS.min(total_p.saturating_sub(largest_p));
             let prefetch_b = if total_p == 0 {
                 0
             } else {
                 mul(total_b / total_p.max(1), prefetch_p)?
             };
             let gathered = add(largest_b, prefetch_b)?;
-            let grads = if run.train_base { mul(largest_p, grad_bpp)? } else { 0 };
+            let grads = if run.train_base {
+                mul(largest_p, grad_bpp)?
+            } else {
+                0
+            };
             Ok((gathered, grads))
         }
     }
@@ -329,7 +353,11 @@ pub(super) fn shard_training(
     } else {
         (res.base, tr.gradients, tr.states)
     };
-    let grad_bpp = if tr.params == 0 { 0 } else { grad_total / tr.params };
+    let grad_bpp = if tr.params == 0 {
+        0
+    } else {
+        grad_total / tr.params
+    };
     let (gathered, unit_grads) = if shard.stage() == 3 {
         stage3_transients(run, grad_bpp.max(1))?
     } else {
@@ -407,9 +435,15 @@ mod tests {
         let b = StateBytes::DEEPSPEED_MIXED;
         let p = 1_000_000u64;
         let ddp = model_states(p, 0, b, Shard::Ddp, Offload::None, 8).unwrap();
-        assert_eq!((ddp.params, ddp.gradients, ddp.optimizer), (2 * p, 2 * p, 16 * p));
+        assert_eq!(
+            (ddp.params, ddp.gradients, ddp.optimizer),
+            (2 * p, 2 * p, 16 * p)
+        );
         let z1 = model_states(p, 0, b, Shard::Zero1, Offload::None, 8).unwrap();
-        assert_eq!((z1.params, z1.gradients, z1.optimizer), (2 * p, 2 * p, 2 * p));
+        assert_eq!(
+            (z1.params, z1.gradients, z1.optimizer),
+            (2 * p, 2 * p, 2 * p)
+        );
         let z2 = model_states(p, 0, b, Shard::Zero2, Offload::None, 8).unwrap();
         assert_eq!((z2.params, z2.gradients, z2.optimizer), (2 * p, 0, 2 * p));
         let z3 = model_states(p, 10, b, Shard::Zero3, Offload::None, 8).unwrap();

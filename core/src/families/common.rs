@@ -469,7 +469,10 @@ fn residual_dropout(c: &Cfg) -> Result<f64, ConfigError> {
     for key in ["resid_pdrop", "residual_dropout"] {
         if let Some(p) = c.f64(key)? {
             if !(0.0..=1.0).contains(&p) {
-                return Err(ConfigError::bad(key, format!("must be a probability in [0, 1], got {p}")));
+                return Err(ConfigError::bad(
+                    key,
+                    format!("must be a probability in [0, 1], got {p}"),
+                ));
             }
             return Ok(p);
         }
