@@ -2,9 +2,11 @@
 //!
 //! The Hub serves `config.json` files written by Python's `json.dump`, which emits the bare tokens `Infinity`,
 //! `-Infinity` and `NaN` for non-finite floats (Nemotron-H's `time_step_limit` holds `Infinity`). Strict JSON
-//! parsers reject them; [`parse_json`] replaces each such token *outside strings* by `null` before handing the text
-//! to serde_json, so string contents are never touched. No shape field ftmem reads is ever non-finite, so `null`
-//! ("not given") loses nothing.
+//! parsers reject them; [`parse_json`] replaces each such token *outside strings* by the JSON string of the same
+//! name (`"Infinity"`, ...) before handing the text to serde_json, so string contents are never touched. No shape
+//! field ftmem reads is ever non-finite: a field that must be a number and holds one of them is then refused with
+//! a message naming it, instead of silently taking the family default as a `null` would. A leading byte-order
+//! mark (U+FEFF, as some editors save) is skipped.
 //!
 //! [`Cfg`] wraps one JSON object and gives typed getters that treat `null` like an absent field, accept aliases
 //! (`n_embd` for `hidden_size`, ...) and reject unusable values with a [`ConfigError`] naming the field.
@@ -70,9 +72,11 @@ impl ConfigError {
 /// Parse `config.json` text into a JSON object value.
 ///
 /// Lenient in exactly one way: the bare tokens `Infinity`, `-Infinity` and `NaN` outside strings (Python's
-/// `json.dump` output for non-finite floats) become `null`. Errors: [`ConfigError::NotJson`] with serde_json's
+/// `json.dump` output for non-finite floats) become the strings `"Infinity"`, `"-Infinity"`, `"NaN"`, and a leading
+/// byte-order mark is skipped. Errors: [`ConfigError::NotJson`] with serde_json's
 /// line/column message, [`ConfigError::NotObject`] when the top level is not an object.
 pub fn parse_json(text: &str) -> Result<Value, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let cleaned = replace_non_finite(text);
     let v: Value =
         serde_json::from_str(&cleaned).map_err(|e| ConfigError::NotJson(e.to_string()))?;
@@ -82,7 +86,7 @@ pub fn parse_json(text: &str) -> Result<Value, ConfigError> {
     Ok(v)
 }
 
-/// Replace the bare tokens `-Infinity`, `Infinity` and `NaN` outside JSON strings by `null`.
+/// Replace the bare tokens `-Infinity`, `Infinity` and `NaN` outside JSON strings by JSON strings of the same text.
 ///
 /// A token only counts when it is not part of a longer identifier (so `NaNx` is left for serde_json to reject).
 /// Strings are copied verbatim, including escaped quotes (`\"`).
@@ -105,7 +109,9 @@ fn replace_non_finite(text: &str) -> String {
                 });
                 if let Some(t) = hit {
                     out.push_str(&text[copied..i]);
-                    out.push_str("null");
+                    out.push('"');
+                    out.push_str(t);
+                    out.push('"');
                     i += t.len();
                     copied = i;
                 } else {
@@ -346,13 +352,24 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn bare_non_finite_tokens_become_null_outside_strings() {
+    fn bare_non_finite_tokens_become_strings_outside_strings() {
         let v = parse_json(r#"{"a": [0.0, Infinity], "b": -Infinity, "c": NaN, "s": "Infinity \"NaN\" -Infinity"}"#)
             .unwrap();
-        assert_eq!(v["a"], json!([0.0, null]));
-        assert!(v["b"].is_null());
-        assert!(v["c"].is_null());
+        assert_eq!(v["a"], json!([0.0, "Infinity"]));
+        assert_eq!(v["b"], json!("-Infinity"));
+        assert_eq!(v["c"], json!("NaN"));
         assert_eq!(v["s"], json!("Infinity \"NaN\" -Infinity"));
+    }
+
+    #[test]
+    fn a_non_finite_size_is_refused_and_a_bom_is_skipped() {
+        let e =
+            crate::parse_config(r#"{"model_type":"llama","hidden_size":Infinity}"#).unwrap_err();
+        assert!(e.to_string().contains("hidden_size"), "{e}");
+        let e =
+            crate::parse_config(r#"{"model_type":"llama","num_hidden_layers":NaN}"#).unwrap_err();
+        assert!(e.to_string().contains("num_hidden_layers"), "{e}");
+        assert!(parse_json("\u{feff}{\"a\": 1}").is_ok());
     }
 
     #[test]

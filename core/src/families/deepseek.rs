@@ -113,7 +113,9 @@ fn moe_shape(
 /// MLA projections and the mixer description.
 fn mla(c: &Cfg, b: &Base) -> Result<(Vec<Module>, Mixer), ConfigError> {
     let a = Component::Attention;
-    let q_lora = c.size("q_lora_rank", MAX_DIM)?;
+    // Absent: the transformers default 1536 (DeepseekV2Config / DeepseekV3Config); an explicit null means
+    // queries are projected directly (DeepSeek-V2-Lite).
+    let q_lora = super::common::size_or_absent_default(c, "q_lora_rank", MAX_DIM, Some(1536))?;
     let kv_lora = c.size_or("kv_lora_rank", MAX_DIM, 512)?;
     let nope = c.size_or("qk_nope_head_dim", MAX_DIM, 128)?;
     let rope = c.size_or("qk_rope_head_dim", MAX_DIM, 64)?;
