@@ -4,7 +4,6 @@
 use ftmem_app::app::{App, ErrorBox};
 use ftmem_app::arch_panel::{ArchPanel, Loaded};
 use ftmem_app::breakdown::Breakdown;
-use ftmem_app::controls::Controls;
 use ftmem_app::error::{AppError, ErrorKind};
 use ftmem_core::settings::Mode;
 use ftmem_core::{Estimate, EstimateError, Settings};
@@ -12,68 +11,14 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{
+    attr_of, container, document, eventually, mount_controls, set_input, set_select, text_of, tick,
+};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const GPT_OSS_20B: &str = include_str!("fixtures/configs/openai__gpt-oss-20b.json");
-
-/// Let the reactive system and the browser run (effects are scheduled, not synchronous).
-async fn tick() {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .expect("window")
-        .document()
-        .expect("document")
-}
-
-/// A fresh container in the body; earlier tests' containers are removed (the runner's own output stays).
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let body = doc.body().expect("body");
-    let old = doc.get_elements_by_class_name("ftmem-test-root");
-    while let Some(e) = old.item(0) {
-        e.remove();
-    }
-    let div = doc.create_element("div").expect("div");
-    div.set_class_name("ftmem-test-root");
-    body.append_child(&div).expect("append");
-    div.unchecked_into()
-}
-
-fn text_of(id: &str) -> Option<String> {
-    document()
-        .get_element_by_id(id)
-        .and_then(|e| e.text_content())
-}
-
-fn attr_of(id: &str, name: &str) -> Option<String> {
-    document()
-        .get_element_by_id(id)
-        .and_then(|e| e.get_attribute(name))
-}
-
-fn set_input(id: &str, value: &str) {
-    let el: web_sys::HtmlInputElement =
-        document().get_element_by_id(id).expect(id).unchecked_into();
-    el.set_value(value);
-    let ev = web_sys::Event::new("input").expect("event");
-    el.dispatch_event(&ev).expect("dispatch");
-}
-
-fn set_select(id: &str, value: &str) {
-    let el: web_sys::HtmlSelectElement =
-        document().get_element_by_id(id).expect(id).unchecked_into();
-    el.set_value(value);
-    let ev = web_sys::Event::new("change").expect("event");
-    el.dispatch_event(&ev).expect("dispatch");
-}
 
 #[wasm_bindgen_test]
 async fn arch_panel_shows_the_loaded_model() {
@@ -167,11 +112,7 @@ async fn controls_write_settings_and_show_what_applies() {
         mode: Mode::Qlora,
         ..Settings::default()
     });
-    let has_quantization = Signal::derive(|| false);
-    let handle = leptos::mount::mount_to(
-        container(),
-        move || view! { <Controls settings has_quantization /> },
-    );
+    let handle = mount_controls(settings);
     tick().await;
     // QLoRA: LoRA fields and double quantization, no generated tokens.
     assert!(text_of("rank").is_some() && text_of("dq").is_some());
@@ -270,11 +211,12 @@ async fn app_reads_and_writes_the_query_string() {
     );
 
     set_input("batch", "3");
-    tick().await;
-    assert_eq!(
-        window.location().search().unwrap_or_default(),
-        "?mode=full&batch=3&seq=512&lang=ko"
-    );
+    let want = "?mode=full&batch=3&seq=512&lang=ko";
+    eventually(2000, || {
+        window.location().search().unwrap_or_default() == want
+    })
+    .await;
+    assert_eq!(window.location().search().unwrap_or_default(), want);
     assert_eq!(
         history.length().unwrap_or(0),
         length_before,

@@ -4,7 +4,6 @@
 
 use ftmem_app::arch_panel::Loaded;
 use ftmem_app::chart::{fill_of, layout, Chart};
-use ftmem_app::controls::Controls;
 use ftmem_app::error::ErrorKind;
 use ftmem_app::fit_panel::FitPanel;
 use ftmem_app::fits::{ui_from_pairs, with_ui_pairs, FitsTable, GpuChoice, Unit};
@@ -18,78 +17,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{attr, click, container, count, document, mount_controls, set_select, text, tick};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn tick() {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .expect("window")
-        .document()
-        .expect("document")
-}
-
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let body = doc.body().expect("body");
-    let old = doc.get_elements_by_class_name("ftmem-test-root");
-    while let Some(e) = old.item(0) {
-        e.remove();
-    }
-    let div = doc.create_element("div").expect("div");
-    div.set_class_name("ftmem-test-root");
-    body.append_child(&div).expect("append");
-    div.unchecked_into()
-}
-
-fn count(selector: &str) -> u32 {
-    document()
-        .query_selector_all(selector)
-        .expect("selector")
-        .length()
-}
-
-fn attr(selector: &str, name: &str) -> Option<String> {
-    document()
-        .query_selector(selector)
-        .ok()
-        .flatten()
-        .and_then(|e| e.get_attribute(name))
-}
-
-fn text(selector: &str) -> String {
-    document()
-        .query_selector(selector)
-        .ok()
-        .flatten()
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-}
-
-fn click(selector: &str) {
-    let el: web_sys::HtmlElement = document()
-        .query_selector(selector)
-        .ok()
-        .flatten()
-        .expect(selector)
-        .unchecked_into();
-    el.click();
-}
-
-fn set_select(id: &str, value: &str) {
-    let el: web_sys::HtmlSelectElement =
-        document().get_element_by_id(id).expect(id).unchecked_into();
-    el.set_value(value);
-    el.dispatch_event(&web_sys::Event::new("change").expect("event"))
-        .expect("dispatch");
-}
 
 fn gpt_oss() -> Loaded {
     Loaded::from_text(DEFAULT_PRESET.config, "test").expect("gpt-oss-20b parses")
@@ -441,11 +372,7 @@ async fn sharding_controls_refuse_bad_combinations() {
         mode: Mode::Full,
         ..Settings::default()
     });
-    let has_quantization = Signal::derive(|| false);
-    let handle = leptos::mount::mount_to(
-        container(),
-        move || view! { <Controls settings has_quantization /> },
-    );
+    let handle = mount_controls(settings);
     tick().await;
     for id in ["gpus", "shard", "offload"] {
         assert!(document().get_element_by_id(id).is_some(), "{id}");

@@ -11,6 +11,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{document, tick};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
@@ -114,13 +117,6 @@ fn errors_have_korean_text_and_keep_english_details() {
     assert_eq!(AppError::new(ErrorKind::Input, "x").text(Lang::Ko), "x");
 }
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .expect("window")
-        .document()
-        .expect("document")
-}
-
 #[wasm_bindgen_test]
 async fn the_toggle_switches_and_remembers_the_language() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
@@ -164,13 +160,4 @@ async fn the_toggle_switches_and_remembers_the_language() {
     let _ = storage.remove_item(LANG_STORAGE_KEY);
     drop(handle);
     div.remove();
-}
-
-async fn tick() {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }

@@ -2,21 +2,12 @@
 //! nothing on stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "fixtures",
-        "configs",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_string_lossy().into_owned()
+    common::fixture_path(name).to_string_lossy().into_owned()
 }
 
 fn ftmem(args: &[&str]) -> (i32, String, String) {

@@ -10,10 +10,12 @@
 //! - nothing overflows silently up to 2 T parameters × micro-batch 1024 × sequence 1 M tokens: the result is
 //!   `Ok` with a plausible total or `Err(Overflow)`, never a panic or a wrapped small number.
 
-use ftmem_core::settings::{AttnImpl, Mode, Offload, Optim, Precision, Settings, Shard, Targets};
+use ftmem_core::settings::{Mode, Offload, Optim, Precision, Settings, Shard, Targets};
 use ftmem_core::{estimate, Architecture, EstimateError};
 use proptest::prelude::*;
 use std::sync::OnceLock;
+
+mod common;
 
 /// Every fixture config, parsed, with its name and total parameter count.
 fn fixtures() -> &'static [(String, Architecture, u64)] {
@@ -51,23 +53,9 @@ fn fixture_index() -> impl Strategy<Value = usize> {
 /// Random valid settings: every mode, precision of the mode (or its default), optimizer, attention, sharding
 /// combination the parser accepts; sizes kept moderate so a case runs fast.
 fn arb_settings() -> impl Strategy<Value = Settings> {
-    let mode = prop_oneof![
-        Just(Mode::Inference),
-        Just(Mode::Full),
-        Just(Mode::Lora),
-        Just(Mode::Qlora)
-    ];
-    let optim = prop_oneof![
-        Just(Optim::Adamw),
-        Just(Optim::Adamw8bit),
-        Just(Optim::Sgd),
-        Just(Optim::Sgdm)
-    ];
-    let attn = prop_oneof![
-        Just(AttnImpl::Auto),
-        Just(AttnImpl::Sdpa),
-        Just(AttnImpl::Eager)
-    ];
+    let mode = common::arb_mode();
+    let optim = common::arb_optim();
+    let attn = common::arb_attn();
     let targets = prop_oneof![
         Just(Targets::AllLinear),
         Just(Targets::Attn),
@@ -108,7 +96,7 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     attn,
                     gpus,
                     shard: Shard::ALL[si],
-                    offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
+                    offload: common::OFFLOADS[oi],
                     ..Settings::default()
                 }
             },

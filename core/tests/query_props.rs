@@ -1,27 +1,15 @@
 //! Property tests of the query-string parser (`Settings::from_query` / `to_query`): no input panics, and every
 //! valid settings value survives a round trip through its query string.
 
-use ftmem_core::settings::{AttnImpl, Mode, Offload, Optim, Settings, Shard, Targets};
+use ftmem_core::settings::{Settings, Shard, Targets};
 use proptest::prelude::*;
 
+mod common;
+
 fn arb_settings() -> impl Strategy<Value = Settings> {
-    let mode = prop_oneof![
-        Just(Mode::Inference),
-        Just(Mode::Full),
-        Just(Mode::Lora),
-        Just(Mode::Qlora)
-    ];
-    let optim = prop_oneof![
-        Just(Optim::Adamw),
-        Just(Optim::Adamw8bit),
-        Just(Optim::Sgd),
-        Just(Optim::Sgdm)
-    ];
-    let attn = prop_oneof![
-        Just(AttnImpl::Auto),
-        Just(AttnImpl::Sdpa),
-        Just(AttnImpl::Eager)
-    ];
+    let mode = common::arb_mode();
+    let optim = common::arb_optim();
+    let attn = common::arb_attn();
     let targets = prop_oneof![
         Just(Targets::AllLinear),
         Just(Targets::Attn),
@@ -90,7 +78,7 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     attn,
                     gpus,
                     shard: Shard::ALL[si],
-                    offload: [Offload::None, Offload::Optimizer, Offload::Params][oi],
+                    offload: common::OFFLOADS[oi],
                 }
             },
         )

@@ -3,8 +3,9 @@
 
 use ftmem_core::estimate::sharding::{model_states, ModelStates, StateBytes};
 use ftmem_core::settings::{Offload, Shard};
-use ftmem_core::{estimate, parse_config, Settings};
-use std::path::PathBuf;
+use ftmem_core::{estimate, Settings};
+
+mod common;
 
 /// DeepSpeed prints GB as `bytes / 2**30` with two decimals (`estimate_zero*_model_states_mem_needs_all_cold`).
 fn ds_gb(bytes: u64) -> String {
@@ -75,17 +76,7 @@ fn deepspeed_zero3_estimator_documented_example() {
 }
 
 fn llama_70b() -> ftmem_core::Architecture {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "fixtures",
-        "configs",
-        "meta-llama__Meta-Llama-3.1-70B.json",
-    ]
-    .iter()
-    .collect();
-    parse_config(&std::fs::read_to_string(p).unwrap()).unwrap()
+    common::fixture_arch("meta-llama__Meta-Llama-3.1-70B.json")
 }
 
 fn component(e: &ftmem_core::Estimate, name: &str) -> u64 {
@@ -109,6 +100,15 @@ fn without_loss_path(e: &ftmem_core::Estimate) -> f64 {
     b as f64 / (1u64 << 30) as f64
 }
 
+/// The Llama 3.1 70B estimate at `query`, its figure without the loss path (GiB, see [`without_loss_path`]) and
+/// that figure's relative error against the `published` GiB.
+fn against_published(query: &str, published: f64) -> (ftmem_core::Estimate, f64, f64) {
+    let s = Settings::from_query(query).unwrap();
+    let e = estimate(&llama_70b(), &s).unwrap();
+    let ours = without_loss_path(&e);
+    (e, ours, ours / published - 1.0)
+}
+
 /// torchtune README (pytorch/torchtune, "Memory and training speed"): Llama 3.1 70B, LoRA, 8 × A100,
 /// **27.6 GiB peak memory per GPU**, batch 2, sequence packed to 2048, torch.compile. Config
 /// `recipes/configs/llama3_1/70B_lora.yaml`: `lora_attn_modules: [q_proj, v_proj, output_proj]`,
@@ -118,14 +118,11 @@ fn without_loss_path(e: &ftmem_core::Estimate) -> f64 {
 /// estimate (transformers' unchunked loss, CUDA context) above it and within +45 %.
 #[test]
 fn torchtune_llama31_70b_lora_8x_a100() {
-    let s = Settings::from_query(
-        "mode=lora&precision=bf16&batch=2&seq=2048&rank=16&targets=q_proj,v_proj,o_proj,gate_proj,up_proj,down_proj&gc=1&gpus=8&shard=fsdp",
-    )
-    .unwrap();
-    let e = estimate(&llama_70b(), &s).unwrap();
     let published = 27.6;
-    let ours = without_loss_path(&e);
-    let err = ours / published - 1.0;
+    let (e, ours, err) = against_published(
+        "mode=lora&precision=bf16&batch=2&seq=2048&rank=16&targets=q_proj,v_proj,o_proj,gate_proj,up_proj,down_proj&gc=1&gpus=8&shard=fsdp",
+        published,
+    );
     println!("torchtune 70B LoRA 8×A100: published {published} GiB, ftmem without loss path {ours:.2} GiB ({:+.1} %), full {:.2} GiB", err * 100.0, e.total_bytes.gib());
     assert!(err.abs() <= 0.10, "{err}");
     let full = e.total_bytes.gib() / published - 1.0;
@@ -140,14 +137,11 @@ fn torchtune_llama31_70b_lora_8x_a100() {
 /// CPU). Tolerance: the estimate without the loss path within ±10 % of 13.9 GiB.
 #[test]
 fn torchtune_llama31_70b_full_cpu_offload_8x_a100() {
-    let s = Settings::from_query(
-        "mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params",
-    )
-    .unwrap();
-    let e = estimate(&llama_70b(), &s).unwrap();
     let published = 13.9;
-    let ours = without_loss_path(&e);
-    let err = ours / published - 1.0;
+    let (e, ours, err) = against_published(
+        "mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params",
+        published,
+    );
     println!("torchtune 70B full+offload 8×A100: published {published} GiB, ftmem without loss path {ours:.2} GiB ({:+.1} %)", err * 100.0);
     assert!(err.abs() <= 0.10, "{err}");
     assert_eq!(
@@ -190,17 +184,7 @@ fn stages_order_and_single_gpu_identity() {
 }
 
 fn llama_1b() -> ftmem_core::Architecture {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "fixtures",
-        "configs",
-        "meta-llama__Llama-3.2-1B.json",
-    ]
-    .iter()
-    .collect();
-    parse_config(&std::fs::read_to_string(p).unwrap()).unwrap()
+    common::fixture_arch("meta-llama__Llama-3.2-1B.json")
 }
 
 use proptest::prelude::*;

@@ -6,18 +6,16 @@
 // Any page error (an uncaught exception or a wasm panic) and any console error fails the test, except the
 // browser's own "Failed to load resource" line for a request this test made fail on purpose (a 404, a 401...).
 // No request may leave 127.0.0.1. On a failure, a screenshot goes to test-artifacts/e2e-*.png.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, FIXTURES, startServers } from './server.mjs';
-
-const DIST = path.resolve(process.env.DIST_DIR || path.join(ROOT, 'dist'));
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 20_000;
+import { FIXTURES } from './server.mjs';
+import {
+  ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST, TIMEOUT, e2eTest, startServers, until, watch as watchFor,
+} from './harness.mjs';
 
 const GPT_OSS = 'openai/gpt-oss-20b';
 // openai__gpt-oss-20b.json, as the issue gives it
@@ -54,25 +52,6 @@ const showsNumber = (text, n) => new RegExp(`(^|[^\\d.])${n}([^\\d]|$)`).test(pl
 
 async function text(selector) {
   return ((await page.locator(selector).first().textContent({ timeout: TIMEOUT })) ?? '').trim();
-}
-
-/** Polls fn() (async, returns truthy when done) until it holds; fails with `what` and the last value. */
-async function until(what, fn, timeout = TIMEOUT) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeout} ms waiting for: ${what}` +
-        (last instanceof Error ? ` (last error: ${last.message})` : ''));
-    }
-    await page.waitForTimeout(100);
-  }
 }
 
 async function readView() {
@@ -155,39 +134,12 @@ async function expectLastGoodStays() {
   assert.equal(await totalBytes(), lastGood.bytes, 'the last good estimate stays on screen');
 }
 
-/** Runs a test body; on failure, saves a screenshot and the page's HTML to test-artifacts/. */
-function e2e(name, fn) {
-  test(name, { timeout: 120_000 }, async () => {
-    const before = problems.length;
-    try {
-      await fn();
-      assert.deepEqual(problems.slice(before), [], 'no page error, no console error, no request off 127.0.0.1');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
-      await fs.mkdir(ARTIFACTS, { recursive: true });
-      await page?.screenshot({ path: path.join(ARTIFACTS, `e2e-${slug}.png`), fullPage: true }).catch(() => {});
-      await fs.writeFile(path.join(ARTIFACTS, `e2e-${slug}.html`), await page?.content().catch(() => '') ?? '')
-        .catch(() => {});
-      if (problems.length > before) e.message += `\nalso: ${JSON.stringify(problems.slice(before), null, 1)}`;
-      throw e;
-    }
-  });
-}
+/** Runs a test body; on failure, saves a screenshot and the page's HTML to test-artifacts/e2e-<name>.png/.html
+ * (an empty prefix: the slug's leading dash is trimmed). */
+const e2e = e2eTest('', problems, () => page);
 
-function watch(p) {
-  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  p.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const url = msg.location()?.url ?? '';
-    if (msg.text().startsWith('Failed to load resource') && expectedFailures.has(url)) return;
-    problems.push(`console.error: ${msg.text()} (${url})`);
-  });
-  p.on('crash', () => problems.push('the page crashed'));
-  p.on('request', (req) => {
-    const u = req.url();
-    if (!/^(https?:\/\/127\.0\.0\.1[:/]|data:|blob:|about:)/.test(u)) problems.push(`request off 127.0.0.1: ${u}`);
-  });
-}
+/** Records page `p`'s errors in `problems` (see harness.mjs `watch`). */
+const watch = (p) => watchFor(p, problems, expectedFailures);
 
 // ---------------------------------------------------------------------------------------------- the test
 
@@ -201,8 +153,7 @@ describe('ftmem release build in Chromium', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 1000 },
     });
     context.on('page', watch);

@@ -1,6 +1,6 @@
 // Shared set-up for end-to-end tests of the RELEASE build (dist/) in headless Chromium (playwright-core): the
 // mock Hub and app servers (server.mjs), a browser, watching each page for errors, polling, and a test wrapper
-// that saves a screenshot and the HTML on failure. Used by i18n.test.mjs (app.test.mjs keeps its own copy).
+// that saves a screenshot and the HTML on failure. Used by every *.test.mjs here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -12,6 +12,10 @@ export const DIST = path.resolve(process.env.DIST_DIR || path.join(ROOT, 'dist')
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const TIMEOUT = 20_000;
+/** Headless Chromium's command-line switches: no sandbox (containers), no GPU, no background traffic. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic',
+  '--no-first-run'];
 export { startServers };
 
 /** Starts the servers and a headless Chromium. Returns { servers, browser, problems, close }. */
@@ -23,8 +27,7 @@ export async function launch() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: CHROMIUM_ARGS,
   });
   const problems = [];
   return {

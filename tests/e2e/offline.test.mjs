@@ -20,7 +20,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, DIST, TIMEOUT, e2eTest, startServers, until, watch } from './harness.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, DIST, TIMEOUT, e2eTest, startServers, until, watch } from './harness.mjs';
 
 const MODEL = 'Qwen/Qwen3-4B'; // not a preset: it can only come from the Hub (or the offline cache)
 const NEVER_FETCHED = 'Qwen/Qwen3-0.6B';
@@ -73,8 +73,7 @@ describe('ftmem offline (service worker) and installable (manifest)', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 1000 },
     });
     page = context.pages()[0] ?? (await context.newPage());
