@@ -3,7 +3,7 @@
 
 use super::common::{
     add, attention, experts_and_topk, gated_mlp, linear, mul, norm, other, outer, skeleton,
-    stacked, stacked_experts, AttnOpts, Base, Defaults,
+    stacked, AttnOpts, Base, Defaults,
 };
 use crate::arch::{Architecture, Component, Ffn, Layer, Mixer, Module};
 use crate::config::{Cfg, ConfigError, MAX_DIM, MAX_EXPERTS, MAX_LAYERS};
@@ -153,34 +153,7 @@ pub fn qwen3_next(c: &Cfg) -> Result<Architecture, ConfigError> {
         modules.push(norm("post_attention_layernorm", b.hidden, false)?);
         let sparse = !dense_only.contains(&(i as u64)) && (i as u64 + 1).is_multiple_of(step);
         let ffn = if sparse {
-            modules.push(other(
-                "gate",
-                Component::Router,
-                mul(e, b.hidden, "num_experts")?,
-            ));
-            modules.extend(stacked_experts(b.hidden, moe_i, e, k, false)?);
-            if shared_i > 0 {
-                modules.extend(gated_mlp(
-                    Component::SharedExperts,
-                    b.hidden,
-                    shared_i,
-                    false,
-                )?);
-                modules.push(linear(
-                    "shared_expert_gate",
-                    Component::SharedExperts,
-                    b.hidden,
-                    1,
-                    false,
-                )?);
-            }
-            Ffn::Moe {
-                experts: e,
-                top_k: k,
-                expert_intermediate: moe_i,
-                shared_intermediate: shared_i,
-                gated: true,
-            }
+            super::moe::qwen_sparse_block(&mut modules, b.hidden, moe_i, e, k, shared_i)?
         } else {
             modules.extend(gated_mlp(Component::Mlp, b.hidden, b.intermediate, false)?);
             Ffn::Dense {

@@ -261,34 +261,7 @@ pub fn qwen_moe(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> 
         modules.extend(attn.iter().cloned());
         modules.push(norm("post_attention_layernorm", b.hidden, false)?);
         let ffn = if sparse[i] {
-            modules.push(other(
-                "gate",
-                Component::Router,
-                super::common::mul(e, b.hidden, "num_experts")?,
-            ));
-            modules.extend(stacked_experts(b.hidden, moe_i, e, k, false)?);
-            if shared_i > 0 {
-                modules.extend(super::common::gated_mlp(
-                    Component::SharedExperts,
-                    b.hidden,
-                    shared_i,
-                    false,
-                )?);
-                modules.push(linear(
-                    "shared_expert_gate",
-                    Component::SharedExperts,
-                    b.hidden,
-                    1,
-                    false,
-                )?);
-            }
-            Ffn::Moe {
-                experts: e,
-                top_k: k,
-                expert_intermediate: moe_i,
-                shared_intermediate: shared_i,
-                gated: true,
-            }
+            qwen_sparse_block(&mut modules, b.hidden, moe_i, e, k, shared_i)?
         } else {
             if b.intermediate == 0 {
                 return Err(ConfigError::MissingField("intermediate_size".into()));
@@ -317,4 +290,47 @@ pub fn qwen_moe(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> 
         a.experts_per_token = Some(k);
     }
     Ok(a)
+}
+
+/// The Qwen sparse-MoE block (`Qwen2MoeSparseMoeBlock` and its copies in qwen3_moe and qwen3_next, transformers
+/// 5.17): the router `gate` `[hidden → experts]` (a stacked parameter, no bias), `experts` routed experts with
+/// stacked gated projections of width `moe_i`, and, when `shared_i` > 0, one shared gated MLP of width `shared_i`
+/// with its scalar `shared_expert_gate` `[hidden → 1]`. Pushes the modules onto `modules` and returns the
+/// layer's [`Ffn`]. Errors: products of sizes that overflow, naming the field.
+pub(crate) fn qwen_sparse_block(
+    modules: &mut Vec<crate::arch::Module>,
+    hidden: u64,
+    moe_i: u64,
+    e: u64,
+    k: u64,
+    shared_i: u64,
+) -> Result<Ffn, ConfigError> {
+    modules.push(other(
+        "gate",
+        Component::Router,
+        super::common::mul(e, hidden, "num_experts")?,
+    ));
+    modules.extend(stacked_experts(hidden, moe_i, e, k, false)?);
+    if shared_i > 0 {
+        modules.extend(super::common::gated_mlp(
+            Component::SharedExperts,
+            hidden,
+            shared_i,
+            false,
+        )?);
+        modules.push(linear(
+            "shared_expert_gate",
+            Component::SharedExperts,
+            hidden,
+            1,
+            false,
+        )?);
+    }
+    Ok(Ffn::Moe {
+        experts: e,
+        top_k: k,
+        expert_intermediate: moe_i,
+        shared_intermediate: shared_i,
+        gated: true,
+    })
 }
