@@ -25,7 +25,7 @@ pub mod weights;
 
 pub use arch::Architecture;
 pub use config::ConfigError;
-pub use estimate::{estimate, Estimate, EstimateError};
+pub use estimate::{estimate, other_stacks, Estimate, EstimateError, StackFigure};
 pub use settings::Settings;
 pub use units::{Bytes, Params};
 

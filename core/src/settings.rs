@@ -6,7 +6,8 @@
 //! of module names; `dropout`; `gc` = `0|1`; `optim` = `adamw|adamw8bit|sgd|sgdm`; `attn` = `auto|sdpa|eager`;
 //! (issue 7) `gpus` = GPUs in the job (1..=65536, default 1); `shard` = `ddp|zero1|zero2|zero3|fsdp` (default `ddp`);
 //! `offload` = `none|optimizer|params` (default `none`). See [`Shard`] and [`Offload`] for which combinations are
-//! accepted and why.
+//! accepted and why. (issue 10) `stack` = `trl|trainer|loop` (default `trl`): what drives the training step
+//! ([`Stack`]); `liger` = `0|1` (default 0): `use_liger_kernel=True`, for `trl` and `trainer` only.
 //! Defaults are left out of [`Settings::to_query`]. Unknown keys are ignored (links may carry UI-only keys such as
 //! `lang`); a known key with a bad value is a [`QueryError`] naming the key.
 
@@ -93,6 +94,65 @@ pub enum AttnImpl {
     Eager,
 }
 
+/// What drives the training step: the peak depends on it as much as on the model (`bench/truth/README.md`).
+/// The versions modelled are [`STACK_VERSIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stack {
+    /// TRL `SFTTrainer` with its defaults (TRL 1.16): bf16 autocast, the loss through a fused LM head over
+    /// chunks (`trl.trainer.utils.add_fused_lm_head`: no full logits), LoRA/QLoRA by `peft_config` (QLoRA:
+    /// no `prepare_model_for_kbit_training`, adapters cast to bf16).
+    Trl,
+    /// transformers `Trainer` (LLaMA-Factory and Axolotl subclass it): bf16 autocast through accelerate, the
+    /// model's own loss over full logits, the model output dropped before backward; QLoRA as PEFT's recipe
+    /// (`prepare_model_for_kbit_training`, fp32 adapters).
+    Trainer,
+    /// A plain PyTorch loop, `out = model(input_ids=ids, labels=ids); out.loss.backward(); opt.step()`: `out`
+    /// (and its logits) alive through backward, no autocast for 16-bit and 4-bit bases.
+    Loop,
+}
+
+impl Stack {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stack::Trl => "trl",
+            Stack::Trainer => "trainer",
+            Stack::Loop => "loop",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<Stack> {
+        Some(match s {
+            "trl" => Stack::Trl,
+            "trainer" => Stack::Trainer,
+            "loop" => Stack::Loop,
+            _ => return None,
+        })
+    }
+    /// The name people know it by (English; the UI translates the description, not the product names).
+    pub fn label(self) -> &'static str {
+        match self {
+            Stack::Trl => "TRL SFTTrainer",
+            Stack::Trainer => "Transformers Trainer (LLaMA-Factory, Axolotl)",
+            Stack::Loop => "PyTorch loop",
+        }
+    }
+    /// Every stack, in the order a UI lists them.
+    pub const ALL: [Stack; 3] = [Stack::Trl, Stack::Trainer, Stack::Loop];
+}
+
+/// The library versions the stacks are modelled and measured at (`bench/truth/README.md`), as
+/// `(package, version)`.
+pub const STACK_VERSIONS: [(&str, &str); 6] = [
+    ("TRL", "1.16"),
+    ("transformers", "5.17"),
+    ("peft", "0.21"),
+    ("bitsandbytes", "0.50"),
+    ("torch", "2.11"),
+    ("liger-kernel", "0.8.5"),
+];
+
 /// How model states are spread over the GPUs of a data-parallel job (Rajbhandari et al. 2020, "ZeRO: Memory
 /// Optimizations Toward Training Trillion Parameter Models", arXiv 1910.02054, §5; PyTorch FSDP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,6 +225,11 @@ pub struct Settings {
     pub shard: Shard,
     /// What is offloaded to CPU memory.
     pub offload: Offload,
+    /// What drives the training step (ignored for inference).
+    pub stack: Stack,
+    /// `use_liger_kernel=True`: Liger's RMSNorm, SwiGLU and RoPE kernels, and (with `Trainer`) its fused linear
+    /// cross-entropy. Only with [`Stack::Trl`] and [`Stack::Trainer`].
+    pub liger: bool,
 }
 
 impl Default for Settings {
@@ -187,6 +252,8 @@ impl Default for Settings {
             gpus: 1,
             shard: Shard::Ddp,
             offload: Offload::None,
+            stack: Stack::Trl,
+            liger: false,
         }
     }
 }
@@ -621,8 +688,25 @@ impl Settings {
                         ))
                     })?
                 }
+                "stack" => {
+                    s.stack = Stack::parse(v).ok_or_else(|| {
+                        bad(format!(
+                            "`{}` is not one of trl, trainer, loop",
+                            truncate(v, 40)
+                        ))
+                    })?
+                }
+                "liger" => s.liger = parse_bool(k, v)?,
                 _ => {}
             }
+        }
+        if s.liger && s.stack == Stack::Loop {
+            return Err(QueryError {
+                key: "liger".into(),
+                message:
+                    "use_liger_kernel is a Trainer / SFTTrainer argument: use stack=trl or trainer"
+                        .into(),
+            });
         }
         s.check_sharding()?;
         if let Some(p) = precision_raw {
@@ -712,7 +796,7 @@ impl Settings {
 
     /// The query string of these settings, defaults left out, keys in a fixed order
     /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, dropout, gc, optim, attn, gpus, shard,
-    /// offload`).
+    /// offload, stack, liger`).
     /// `from_query(to_query(s)) == s` for every valid `s`.
     pub fn to_query(&self) -> String {
         let d = Settings::default();
@@ -769,6 +853,12 @@ impl Settings {
         if self.offload != d.offload {
             push("offload", self.offload.as_str().into());
         }
+        if self.stack != d.stack {
+            push("stack", self.stack.as_str().into());
+        }
+        if self.liger != d.liger {
+            push("liger", if self.liger { "1" } else { "0" }.into());
+        }
         parts.join("&")
     }
 }
@@ -820,6 +910,9 @@ mod tests {
             ("mode=full&shard=zero2&offload=params", "offload"),
             ("mode=inference&shard=zero2", "shard"),
             ("mode=inference&shard=zero3&offload=params", "offload"),
+            ("stack=deepspeed", "stack"),
+            ("stack=loop&liger=1", "liger"),
+            ("liger=2", "liger"),
         ] {
             let e = Settings::from_query(q).unwrap_err();
             assert_eq!(e.key, key, "{q}");
@@ -843,6 +936,26 @@ mod tests {
             let s = Settings::from_query(ok).unwrap();
             assert_eq!(Settings::from_query(&s.to_query()).unwrap(), s, "{ok}");
         }
+    }
+
+    #[test]
+    fn stack_keys_roundtrip_and_default_is_trl() {
+        assert_eq!(Settings::default().stack, Stack::Trl);
+        for q in [
+            "stack=trainer",
+            "stack=loop",
+            "stack=trainer&liger=1",
+            "liger=1",
+        ] {
+            let s = Settings::from_query(q).unwrap();
+            assert_eq!(s.to_query(), q);
+        }
+        assert_eq!(
+            Settings::from_query("stack=trl&liger=0")
+                .unwrap()
+                .to_query(),
+            ""
+        );
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! Each warning has a stable `code` (the UI translates by code) and an English `message`.
 
 use crate::arch::{Architecture, ModuleKind};
-use crate::settings::{AttnImpl, Mode, Precision, Settings};
+use crate::settings::{AttnImpl, Mode, Precision, Settings, Stack};
+
+/// TRL 1.16 `SFTConfig.max_length` default, tokens.
+pub const TRL_DEFAULT_MAX_LENGTH: u64 = 1024;
 use serde::Serialize;
 
 /// What a warning is about.
@@ -25,6 +28,13 @@ pub enum WarningCode {
     ApproximateArchitecture,
     /// Inference weights dequantized from a quantized checkpoint (e.g. `precision=bf16` for MXFP4 gpt-oss).
     DequantizedWeights,
+    /// TRL's `SFTConfig.max_length` defaults to 1024 (TRL 1.16 `sft_config.py`): longer rows are truncated
+    /// unless it is set, so a sequence length above 1024 needs `max_length` set to it.
+    TrlMaxLength,
+    /// TRL with a micro-batch above 1: rows are padded to the longest of the micro-batch; `packing=True` (best-fit
+    /// packing turns padding-free on) or `padding_free=True` makes a row `max_length` tokens of concatenated
+    /// examples (or one flattened row per micro-batch), so the sequence length to enter is what a step holds.
+    TrlPacking,
 }
 
 /// One warning.
@@ -58,10 +68,35 @@ pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
     if settings.mode == Mode::Qlora && has_stacked_experts(arch) {
         out.push(Warning {
             code: WarningCode::StackedExpertsNotQuantized,
-            message: "the MoE experts are stacked parameters, not nn.Linear: bitsandbytes leaves them unquantized \
-                      and prepare_model_for_kbit_training upcasts them to fp32, so QLoRA needs more memory than LoRA"
-                .into(),
+            message: if settings.stack == Stack::Trl {
+                "the MoE experts are stacked parameters, not nn.Linear: bitsandbytes leaves them unquantized \
+                 (in bf16), so QLoRA saves little over LoRA"
+            } else {
+                "the MoE experts are stacked parameters, not nn.Linear: bitsandbytes leaves them unquantized \
+                 and prepare_model_for_kbit_training upcasts them to fp32, so QLoRA needs more memory than LoRA"
+            }
+            .into(),
         });
+    }
+    if settings.mode.trains() && settings.stack == Stack::Trl {
+        if settings.seq > TRL_DEFAULT_MAX_LENGTH {
+            out.push(Warning {
+                code: WarningCode::TrlMaxLength,
+                message: format!(
+                    "TRL's SFTConfig max_length defaults to {TRL_DEFAULT_MAX_LENGTH} tokens and truncates longer rows: \
+                     set max_length={} for rows of this length (the estimate assumes it is set)",
+                    settings.seq
+                ),
+            });
+        }
+        if settings.batch > 1 {
+            out.push(Warning {
+                code: WarningCode::TrlPacking,
+                message: "TRL pads each micro-batch to its longest row; with packing=True or padding_free=True a row \
+                          is max_length tokens of concatenated examples: enter the tokens one step really holds"
+                    .into(),
+            });
+        }
     }
     if settings.attn == AttnImpl::Auto && arch.prefers_eager_attention {
         out.push(Warning {
@@ -125,10 +160,17 @@ mod tests {
     #[test]
     fn gpt_oss_qlora_and_eager_are_flagged() {
         let a = arch("openai__gpt-oss-20b.json");
-        let c = codes(&a, "mode=qlora");
+        let c = codes(&a, "mode=qlora&stack=trainer");
         assert!(c.contains(&WarningCode::StackedExpertsNotQuantized));
         assert!(c.contains(&WarningCode::EagerAttention));
         assert!(!codes(&a, "mode=qlora&attn=sdpa").contains(&WarningCode::EagerAttention));
+        let trl = &warnings(&a, &Settings::from_query("mode=qlora").unwrap())[0];
+        assert_eq!(trl.code, WarningCode::StackedExpertsNotQuantized);
+        assert!(
+            !trl.message.contains("fp32"),
+            "TRL keeps them bf16: {}",
+            trl.message
+        );
         assert!(
             codes(&a, "mode=inference&precision=bf16").contains(&WarningCode::DequantizedWeights)
         );
@@ -138,9 +180,9 @@ mod tests {
     #[test]
     fn context_overflow_counts_generated_tokens() {
         let a = arch("meta-llama__Llama-2-7b-hf.json"); // max_position_embeddings 4096
-        assert!(codes(&a, "mode=lora&seq=4096").is_empty());
+        assert!(codes(&a, "mode=lora&seq=4096&stack=trainer").is_empty());
         assert_eq!(
-            codes(&a, "mode=lora&seq=4097"),
+            codes(&a, "mode=lora&seq=4097&stack=trainer"),
             vec![WarningCode::SeqExceedsContext]
         );
         assert_eq!(
@@ -148,8 +190,26 @@ mod tests {
             vec![WarningCode::SeqExceedsContext]
         );
         assert!(
-            codes(&a, "mode=qlora").is_empty(),
+            codes(&a, "mode=qlora&seq=1024").is_empty(),
             "dense llama: no expert warning"
         );
+    }
+
+    #[test]
+    fn trl_traps_are_flagged_for_trl_only() {
+        let a = arch("meta-llama__Llama-2-7b-hf.json");
+        assert_eq!(codes(&a, "mode=lora&seq=1024"), vec![]);
+        assert_eq!(
+            codes(&a, "mode=lora&seq=1025"),
+            vec![WarningCode::TrlMaxLength]
+        );
+        assert_eq!(
+            codes(&a, "mode=lora&seq=512&batch=4"),
+            vec![WarningCode::TrlPacking]
+        );
+        assert!(codes(&a, "mode=lora&seq=2048&batch=4&stack=trainer").is_empty());
+        assert!(codes(&a, "mode=inference&seq=2048&batch=4").is_empty());
+        let w = warnings(&a, &Settings::from_query("mode=full&seq=2048").unwrap());
+        assert!(w[0].message.contains("max_length=2048"), "{}", w[0].message);
     }
 }

@@ -1,7 +1,7 @@
 //! Property tests of the query-string parser (`Settings::from_query` / `to_query`): no input panics, and every
 //! valid settings value survives a round trip through its query string.
 
-use ftmem_core::settings::{Settings, Shard, Targets};
+use ftmem_core::settings::{Settings, Shard, Stack, Targets};
 use proptest::prelude::*;
 
 mod common;
@@ -47,13 +47,13 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
             "[a-z0-9.]{1,12}",
             any::<prop::sample::Index>(),
         ),
-        (1u64..=65536, 0usize..5, 0usize..3),
+        (1u64..=65536, 0usize..5, 0usize..3, 0usize..3, any::<bool>()),
     )
         .prop_map(
             |(
                 (mode, dq, batch, seq, new_tokens, rank),
                 (targets, d, gc, optim, attn, model, rev, pi),
-                (gpus, si, oi),
+                (gpus, si, oi, sti, liger),
             )| {
                 let ps = mode.precisions();
                 let precision = if pi.index(ps.len() + 1) == ps.len() {
@@ -79,6 +79,8 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     gpus,
                     shard: Shard::ALL[si],
                     offload: common::OFFLOADS[oi],
+                    stack: Stack::ALL[sti],
+                    liger: liger && Stack::ALL[sti] != Stack::Loop,
                 }
             },
         )
@@ -94,11 +96,11 @@ proptest! {
 
     #[test]
     fn any_key_value_soup_names_a_known_key_on_error(
-        pairs in proptest::collection::vec(("(mode|precision|dq|batch|seq|new|rank|targets|dropout|gc|optim|attn|gpus|shard|offload|lang)", ".{0,20}"), 0..8)
+        pairs in proptest::collection::vec(("(mode|precision|dq|batch|seq|new|rank|targets|dropout|gc|optim|attn|gpus|shard|offload|stack|liger|lang)", ".{0,20}"), 0..8)
     ) {
         let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", ftmem_core::settings::percent_encode(v))).collect();
         if let Err(e) = Settings::from_query(&q.join("&")) {
-            prop_assert!(["mode","precision","dq","batch","seq","new","rank","targets","dropout","gc","optim","attn","gpus","shard","offload"].contains(&e.key.as_str()));
+            prop_assert!(["mode","precision","dq","batch","seq","new","rank","targets","dropout","gc","optim","attn","gpus","shard","offload","stack","liger"].contains(&e.key.as_str()));
             prop_assert!(!e.message.is_empty());
         }
     }

@@ -23,7 +23,7 @@
 //! Gradient checkpointing (`gradient_checkpointing_enable(use_reentrant=False)`, one checkpoint per decoder
 //! layer): only each layer's input (r·hidden per token) stays; during backward one layer is recomputed in full.
 
-use super::run::{add, mul, Run};
+use super::run::{add, mul, LossPath, Run};
 use super::EstimateError;
 use crate::arch::{Component, Ffn, Layer, Mixer, Module, ModuleKind};
 
@@ -78,6 +78,13 @@ fn is_mlp_out(m: &Module) -> bool {
 
 /// Bytes per token saved for the input of width `d` (dtype `din` bytes) of the linears `mods`;
 /// `already`: the same tensor is saved by another op anyway.
+///
+/// A LoRA-adapted linear (peft `lora.Linear.forward`): `x = _cast_input_dtype(x, lora_A.weight.dtype)` (a copy
+/// per module when the dtypes differ), `lora_B(lora_A(dropout(x)))`. `lora_A` saves its input: without
+/// autocast the cast copy (`a` bytes; the layer input itself, shared, when it already has the adapter dtype);
+/// under the trainers' autocast its own bf16 cast of it (2 bytes, per module, as autocast caches only leaf
+/// weights), unless input and adapter are both bf16 (TRL's QLoRA: no cast, shared). `lora_B` saves `lora_A`'s
+/// output (`a` bytes, bf16 under autocast). Dropout > 0 saves a 1-byte mask and the dropped copy instead.
 fn consumers<'m>(
     run: &Run,
     d: u64,
@@ -87,6 +94,8 @@ fn consumers<'m>(
 ) -> Result<u64, EstimateError> {
     let mut shared = false;
     let mut extra = 0u64;
+    let lin = if run.amp { 2 } else { run.a };
+    let no_cast = din == run.a && (!run.amp || run.a == 2);
     for m in mods {
         let k = m.active_instances.max(1);
         if run.train_base {
@@ -98,13 +107,13 @@ fn consumers<'m>(
         }
         if run.adapted(m) {
             if run.dropout {
-                extra = add(extra, mul(mul(5, d)?, k)?)?;
-            } else if din == 4 {
+                extra = add(extra, mul(mul(1 + lin, d)?, k)?)?;
+            } else if no_cast {
                 shared = true;
             } else {
-                extra = add(extra, mul(mul(4, d)?, k)?)?;
+                extra = add(extra, mul(mul(lin, d)?, k)?)?;
             }
-            extra = add(extra, mul(mul(4, run.s.rank)?, k)?)?;
+            extra = add(extra, mul(mul(lin, run.s.rank)?, k)?)?;
         }
     }
     if shared && !already {
@@ -117,8 +126,11 @@ fn consumers<'m>(
 /// attention, and the memory-efficient kernel does not take `enable_gqa` (torch 2.11 `sdp_utils.cpp`
 /// `check_grouped_query_attention` lists flash only), so fp32 with grouped-query attention runs
 /// `_scaled_dot_product_attention_math` (repeat-interleaved k/v, a `[batch, heads, q, k]` softmax saved).
+///
+/// Under the trainers' autocast, SDPA is on the lower-precision list: fp32 q/k/v arrive in bf16 (`run.ac`) and
+/// the flash kernel runs.
 pub(crate) fn math_sdpa(run: &Run, m: &Mixer) -> bool {
-    if run.eager || run.c != 4 {
+    if run.eager || run.ac != 4 {
         return false;
     }
     match *m {
@@ -130,6 +142,11 @@ pub(crate) fn math_sdpa(run: &Run, m: &Mixer) -> bool {
         } => kv_heads < heads,
         _ => false,
     }
+}
+
+/// Whether the layer's attention has learned sinks (gpt-oss), which change the eager softmax.
+fn has_sinks(layer: &Layer) -> bool {
+    layer.modules.iter().any(|m| m.name == "sinks")
 }
 
 /// Whether the scores are soft-capped in attention (gemma2's `attn_logit_softcapping`).
@@ -166,7 +183,7 @@ pub(crate) fn layer_saved_split(
     seq: u64,
 ) -> Result<LayerSaved, EstimateError> {
     let h = run.arch.hidden_size;
-    let (r, c) = (run.r, run.c);
+    let (r, c, ac) = (run.r, run.c, run.ac);
     let mut t = 0u64;
     let mut first_norm = None;
     let mut first_norm_input = 0u64;
@@ -181,13 +198,15 @@ pub(crate) fn layer_saved_split(
         } else {
             m.params.0.max(1)
         };
-        let mut n = mul(4, d)?;
-        if run.train_base {
+        // Liger's `LigerRMSNormFunction` saves its input as is (and an fp32 rstd per row), not an fp32 copy and
+        // the normalised output.
+        let mut n = if run.liger { mul(r, d)? } else { mul(4, d)? };
+        if run.train_base && !run.liger {
             n = add(n, mul(r, d)?)?;
         }
         if first_norm.is_none() {
             first_norm = Some(n);
-            first_norm_input = mul(4, d)?;
+            first_norm_input = if run.liger { mul(r, d)? } else { mul(4, d)? };
         }
         t = add(t, n)?;
     }
@@ -211,25 +230,39 @@ pub(crate) fn layer_saved_split(
                 "q_norm" | "k_norm" => m.params.0,
                 _ => continue,
             };
-            t = add(t, mul(4 + if run.train_base { c } else { 0 }, w)?)?;
+            // Liger patches the q/k norms too (the model's RMSNorm class): their input as is.
+            let per = if run.liger {
+                c
+            } else {
+                4 + if run.train_base { c } else { 0 }
+            };
+            t = add(t, mul(per, w)?)?;
         }
         // Freed before the attention's own gradients are formed (see `LayerSaved::at_attention_backward`).
         let mut freed = 0u64;
         if math_sdpa(run, &layer.mixer) {
             // Math SDPA: scaled q, the repeated and scaled k, the repeated v, and the softmax output.
-            t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
-            t = add(t, mul(mul(heads, seq)?, c)?)?;
-            freed = mul(c, v.max(q))?;
+            t = add(t, mul(ac, add(mul(q, 2)?, v.max(q))?)?)?;
+            t = add(t, mul(mul(heads, seq)?, ac)?)?;
+            freed = mul(ac, v.max(q))?;
+        } else if run.eager && has_sinks(layer) {
+            // gpt-oss's eager attention with sinks: the scores are concatenated with the sink logits,
+            // max-shifted and soft-maxed in their own dtype (`softmax(..., dtype=combined_logits.dtype)`), and the
+            // probabilities × values product takes a slice (a view) of that output: one saved score tensor.
+            t = add(t, mul(ac, add(mul(q, 2)?, v.max(q))?)?)?;
+            t = add(t, mul(mul(heads, seq)?, ac)?)?;
+            freed = mul(ac, v.max(q))?;
         } else if run.eager {
-            let per_score = 4 + if c != 4 { c } else { 0 } + if attn_softcap(run) { c } else { 0 };
-            t = add(t, mul(c, add(mul(q, 2)?, v.max(q))?)?)?;
+            let per_score =
+                4 + if ac != 4 { ac } else { 0 } + if attn_softcap(run) { ac } else { 0 };
+            t = add(t, mul(ac, add(mul(q, 2)?, v.max(q))?)?)?;
             t = add(t, mul(mul(heads, seq)?, per_score)?)?;
             freed = add(
-                mul(c, v.max(q))?,
-                mul(mul(heads, seq)?, if c != 4 { c } else { 0 })?,
+                mul(ac, v.max(q))?,
+                mul(mul(heads, seq)?, if ac != 4 { ac } else { 0 })?,
             )?;
         } else {
-            t = add(t, mul(c, add(add(mul(q, 2)?, kv)?, v)?)?)?;
+            t = add(t, mul(ac, add(add(mul(q, 2)?, kv)?, v)?)?)?;
             t = add(t, mul(4, heads)?)?;
         }
         at_attn = add(at_attn, (t - norms).saturating_sub(freed))?;
@@ -238,7 +271,13 @@ pub(crate) fn layer_saved_split(
             .filter(|m| m.component == Component::Attention && is_attn_out(m));
         t = add(
             t,
-            consumers(run, q, c, outs, !run.eager && !math_sdpa(run, &layer.mixer))?,
+            consumers(
+                run,
+                q,
+                ac,
+                outs,
+                !run.eager && !math_sdpa(run, &layer.mixer),
+            )?,
         )?;
     } else {
         match layer.mixer {
@@ -272,10 +311,16 @@ pub(crate) fn layer_saved_split(
             gated,
         } => {
             t = add(t, consumers(run, h, r, mlp_in(Component::Mlp), false)?)?;
-            let saved = add(
-                if gated { 3 } else { 1 },
-                activation_extra_saved(&run.arch.hidden_act),
-            )?;
+            // Liger's `LigerSiLUMulFunction` / `LigerGELUMulFunction` save the gate and up outputs only and
+            // recompute the activation in backward.
+            let saved = if run.liger && gated {
+                2
+            } else {
+                add(
+                    if gated { 3 } else { 1 },
+                    activation_extra_saved(&run.arch.hidden_act),
+                )?
+            };
             t = add(t, mul(mul(c, i)?, saved)?)?;
             t = add(t, consumers(run, i, c, mlp_out(Component::Mlp), false)?)?;
         }
@@ -363,7 +408,9 @@ pub(crate) fn recomputed_layer_backward(
     let saved = layer_saved_split(run, layer, seq)?;
     let (mlp, attn) = backward_transients(run, layer, seq)?;
     let grads = mul(mul(2, run.r)?, run.arch.hidden_size)?;
-    let ckpt = if run.r == 4 {
+    // The first norm's saved input is the checkpointed layer input itself when no copy is made: an fp32
+    // stream's `to(fp32)` is a no-op, and Liger's RMSNorm saves its input as is.
+    let ckpt = if run.r == 4 || run.liger {
         saved.first_norm_input
     } else {
         0
@@ -372,8 +419,42 @@ pub(crate) fn recomputed_layer_backward(
         add(saved.at_attention_backward.saturating_sub(ckpt), attn)?,
         grads,
     )?;
-    let mlp_phase = add(add(saved.total.saturating_sub(ckpt), mlp)?, grads)?;
+    let mlp_phase = add(
+        add(
+            saved.total.saturating_sub(ckpt),
+            mlp.max(recompute_cast_transient(run, layer)?),
+        )?,
+        grads,
+    )?;
     Ok((attn_phase, mlp_phase))
+}
+
+/// Bytes per token that the recomputation of a layer holds, on top of the layer's saved tensors, while its
+/// adapted down projection runs forward under the trainers' autocast: peft's `_cast_input_dtype` makes an fp32
+/// copy of the intermediate activation for `lora_A` (4·i, freed when the module returns; autocast then casts it
+/// back to the bf16 copy that `lora_A` saves), the intermediate itself (c·i, the module's argument), the base
+/// projection's output (c·hidden) and the normalised MLP input and the residual, still referenced by the layer's
+/// forward (2·r·hidden). Measured (allocator history of `qwen3-0.6b/lora-r16-all-gc/b4s1024/trl`, torch 2.11,
+/// H200): the step's allocated peak is there, in the first recomputed layer, with exactly these blocks alive.
+/// Without autocast the fp32 copy is the saved tensor itself, already counted.
+fn recompute_cast_transient(run: &Run, layer: &Layer) -> Result<u64, EstimateError> {
+    let Ffn::Dense { intermediate, .. } = layer.ffn else {
+        return Ok(0);
+    };
+    if !run.amp
+        || run.a != 4
+        || !layer
+            .modules
+            .iter()
+            .any(|m| is_mlp_out(m) && run.adapted(m))
+    {
+        return Ok(0);
+    }
+    let h = run.arch.hidden_size;
+    add(
+        mul(add(4, run.c)?, intermediate)?,
+        mul(add(run.c, mul(2, run.r)?)?, h)?,
+    )
 }
 
 /// Extra bytes per token that one layer's backward holds on top of its saved tensors, as (MLP, attention): the
@@ -384,6 +465,12 @@ pub(crate) fn recomputed_layer_backward(
 fn backward_transients(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64), EstimateError> {
     let c = run.c;
     let mlp = match layer.ffn {
+        // Liger's SwiGLU backward writes both input gradients over its saved inputs: only the product's
+        // gradient is new.
+        Ffn::Dense {
+            intermediate,
+            gated: true,
+        } if run.liger => mul(c, intermediate)?,
         Ffn::Dense { intermediate, .. } => mul(mul(3, c)?, intermediate)?,
         Ffn::Moe {
             top_k,
@@ -397,22 +484,39 @@ fn backward_transients(run: &Run, layer: &Layer, seq: u64) -> Result<(u64, u64),
         Ffn::None => 0,
     };
     let attn = match attn_dims(&layer.mixer) {
-        Some((_, _, heads, _)) if run.eager || math_sdpa(run, &layer.mixer) => {
-            mul(mul(heads, seq)?, c + 8)?
+        // With sinks (`modeling_gpt_oss.py::eager_attention_forward`): the slice's backward pads the gradient of
+        // the probabilities to full width, the softmax backward writes its own output, and the un-detached max
+        // shift (`combined_logits.max(...).values`) scatters a second full-width gradient that is summed with
+        // it: three score-sized tensors in the scores' dtype at once.
+        Some((_, _, heads, _)) if run.eager && has_sinks(layer) => {
+            mul(mul(heads, seq)?, mul(3, run.ac)?)?
         }
-        Some((q, _, _, _)) => mul(mul(3, c)?, q)?,
+        Some((_, _, heads, _)) if run.eager || math_sdpa(run, &layer.mixer) => {
+            mul(mul(heads, seq)?, run.ac + 8)?
+        }
+        Some((q, _, _, _)) => mul(mul(3, run.ac)?, q)?,
         None => 0,
     };
     Ok((mlp, attn))
 }
 
-/// Bytes per token saved by the final norm and the output head's input.
+/// Bytes per token saved by the final norm and the output head's input. With TRL's fused head the head's input
+/// is saved as the fused function's own copy and with Liger's fused cross-entropy not at all (both counted in
+/// `logits.rs`).
 pub(crate) fn final_norm_saved(run: &Run) -> Result<u64, EstimateError> {
     let h = run.arch.hidden_size;
-    let mut t = mul(4, h)?;
+    let mut t = if run.liger {
+        mul(run.r, h)?
+    } else {
+        mul(4, h)?
+    };
     if run.train_base {
-        t = add(t, mul(run.r, h)?)?;
-        t = add(t, mul(if run.autocast { 2 } else { run.r }, h)?)?;
+        if !run.liger {
+            t = add(t, mul(run.r, h)?)?;
+        }
+        if matches!(run.loss, LossPath::Logits { .. }) {
+            t = add(t, mul(if run.autocast { 2 } else { run.r }, h)?)?;
+        }
     }
     Ok(t)
 }

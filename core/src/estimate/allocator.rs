@@ -26,7 +26,7 @@
 
 use super::activations::math_sdpa;
 use super::logits::Logits;
-use super::run::{add, mul, prod, Run};
+use super::run::{add, mul, prod, LossPath, Run};
 use super::EstimateError;
 use crate::arch::{Ffn, Mixer};
 
@@ -35,6 +35,21 @@ use crate::arch::{Ffn, Mixer};
 /// `peaks_h200.jsonl` (range 0.804–0.865 GB, torch 2.11 + CUDA 13 on an H200; 0.651 GB right after the first
 /// allocation, cuBLAS/cuDNN handles and workspaces add the rest).
 pub(crate) const CUDA_CONTEXT_BYTES: u64 = 833_421_312;
+
+/// One cuBLAS workspace, bytes: 32 MiB, PyTorch 2.11's default on compute capability 9.x (Hopper, the H100 and
+/// H200 the truth set was measured on): `CUBLAS_WORKSPACE_CONFIG` `:4096:8`, i.e. 8 chunks of 4096 KiB
+/// (`aten/src/ATen/cuda/CublasHandlePool.cpp`, `getChosenWorkspaceSize`; Ampere and older default to
+/// `:4096:2:16:8`, about 8 MiB). PyTorch takes it from its caching allocator, once per (handle, stream), so it
+/// is allocated memory that is never freed. Measured: two 32 MiB blocks alive at every training peak of the
+/// allocator histories of `bench/truth/` (created by the forward's first matmul and by the autograd engine's
+/// first matmul in backward).
+pub(crate) const CUBLAS_WORKSPACE_BYTES: u64 = 32 << 20;
+
+/// cuBLAS workspace bytes of a run: the forward's thread, and for training also the autograd engine's device
+/// thread, each keep one ([`CUBLAS_WORKSPACE_BYTES`]).
+pub(crate) fn cublas_workspaces(training: bool) -> u64 {
+    CUBLAS_WORKSPACE_BYTES * if training { 2 } else { 1 }
+}
 
 /// Largest score matrix of a layer, `batch × heads × q × k` elements, or 0 when no layer materialises one.
 fn largest_scores(run: &Run, q: u64, k: u64) -> Result<u64, EstimateError> {
@@ -97,17 +112,81 @@ pub(crate) fn training_slack(
     let remnants = activation_remnants(activations);
     let seq = run.s.seq;
     let scores = mul(largest_scores(run, seq, seq)?, 4)?;
+    // The trainers (out.logits dropped, or no logits at all): with gradient checkpointing the previous step's
+    // recomputed-layer tensors stay stranded through the next forward and loss, as in the fp32-head case below;
+    // `Trainer` also strands the `out.logits` block, freed when `compute_loss` returns and too small for the
+    // fp32 loss tensors that follow (the allocator history of `qwen3-0.6b/lora-r16-all-gc/b4s1024/trainer`: its
+    // segment free at the peak, beside the three fp32 blocks in use).
+    let recomputed = if run.s.gc && !at_recompute {
+        layer_saved
+    } else {
+        0
+    };
+    match run.loss {
+        LossPath::Logits { keep_out: true } => {}
+        LossPath::Logits { keep_out: false } => {
+            let logits = if at_recompute { 0 } else { lg.logits_block };
+            return [
+                scores,
+                remnants,
+                recomputed,
+                polluted_loss_segment(run, lg)?,
+            ]
+            .iter()
+            .try_fold(logits, |a, &b| a.checked_add(b))
+            .ok_or(EstimateError::Overflow);
+        }
+        LossPath::FusedHead | LossPath::LigerFlce => {
+            return [scores, remnants]
+                .iter()
+                .try_fold(recomputed, |a, &b| a.checked_add(b))
+                .ok_or(EstimateError::Overflow);
+        }
+    }
     if run.ld == 4 && run.s.gc {
         let stranded = if at_recompute { scores } else { layer_saved };
         return stranded
             .checked_add(remnants)
             .ok_or(EstimateError::Overflow);
     }
-    let split = if run.s.gc { lg.out } else { 0 };
+    let split = if run.s.gc { lg.logits_block } else { 0 };
     [scores, split, remnants]
         .iter()
         .try_fold(lg.fp32_block, |a, &b| a.checked_add(b))
         .ok_or(EstimateError::Overflow)
+}
+
+/// `Trainer`, full fine-tuning with gradient checkpointing: one more fp32 loss block (`tokens × vocab × 4`)
+/// stranded when a layer's checkpoint fits into the hole a freed weight gradient leaves. The first step's weight
+/// gradients are carved out of the three fp32 loss segments its loss backward freed; `zero_grad` frees them,
+/// and the next forward's checkpoints (`tokens × hidden`, best fit) go into those gradient-sized holes whenever
+/// they fit, so a loss segment holds a live checkpoint when the next loss needs it whole and a fresh segment is
+/// taken. Measured (H200, torch 2.11): `qwen2.5-1.5b/full-bf16-gc/b2s2048/trainer` (12 MiB checkpoints, 26 MiB
+/// MLP gradients) reserves 4.49 GB above its allocated peak, 1.8 fp32 blocks; `qwen3-0.6b/full-bf16-gc/b4s1024`
+/// (8 MiB checkpoints, 6 MiB gradients) 1.43 GB, 0.6 of one.
+fn polluted_loss_segment(run: &Run, lg: &Logits) -> Result<u64, EstimateError> {
+    if !(run.train_base && run.s.gc) {
+        return Ok(0);
+    }
+    let checkpoint = prod(&[run.tokens, run.arch.hidden_size, run.r])?;
+    let largest_gradient = run
+        .layers
+        .iter()
+        .flat_map(|&(l, _)| l.modules.iter())
+        .filter_map(|m| match m.kind {
+            crate::arch::ModuleKind::Linear(s) => {
+                Some(s.in_features.saturating_mul(s.out_features))
+            }
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+        .saturating_mul(run.w);
+    Ok(if checkpoint <= largest_gradient {
+        lg.fp32_block
+    } else {
+        0
+    })
 }
 
 /// MLP intermediates (`tokens × intermediate`) left free at the prefill's peak: 2. `LlamaMLP.forward` under

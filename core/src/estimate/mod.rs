@@ -36,8 +36,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     /// Stable name: `weights`, `adapters`, `autocast_copies`, `gradients`, `optimizer_states`, `activations`,
-    /// `logits`, `kv_cache`, `quantization_buffers`, `gathered_parameters`, `communication_buckets`,
-    /// `cuda_context`, `allocator_slack`.
+    /// `logits` (full logits: the loop, `Trainer`, inference) or `fused_loss` (TRL's fused head, Liger's fused
+    /// cross-entropy), `kv_cache`, `quantization_buffers`, `gathered_parameters`, `communication_buckets`,
+    /// `cublas_workspace`, `cuda_context`, `allocator_slack`.
     pub name: &'static str,
     /// Bytes this component holds at the peak moment.
     pub bytes: Bytes,
@@ -122,6 +123,8 @@ struct Moment {
     gathered_parameters: u64,
     /// Several GPUs: gradient buckets of the all-reduce / reduce-scatter ([`sharding`]).
     communication_buckets: u64,
+    /// cuBLAS workspaces taken from PyTorch's pool ([`allocator::cublas_workspaces`]).
+    workspaces: u64,
 }
 
 impl Moment {
@@ -138,6 +141,7 @@ impl Moment {
             self.quantization_buffers,
             self.gathered_parameters,
             self.communication_buckets,
+            self.workspaces,
         ]
         .iter()
         .try_fold(0u64, |a, &b| add(a, b))
@@ -178,11 +182,16 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         ("gradients", peak.gradients, "gradients of the trainable parameters that exist at the peak moment"),
         ("optimizer_states", peak.optimizer_states, "the optimizer's per-parameter state (AdamW: two moments), created at the first step"),
         ("activations", peak.activations, "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)"),
-        ("logits", peak.logits, "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss"),
+        match run.loss {
+            run::LossPath::Logits { .. } => ("logits", peak.logits, "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss"),
+            run::LossPath::FusedHead => ("fused_loss", peak.logits, "TRL's fused LM head: the hidden-state copy, fp32 gradient accumulators and one logits tile (no full logits)"),
+            run::LossPath::LigerFlce => ("fused_loss", peak.logits, "Liger's fused linear cross-entropy: the hidden-state gradient and one chunk of logits (no full logits)"),
+        },
         ("kv_cache", peak.kv_cache, "keys and values of every cached token, per layer (sliding-window layers keep only the window)"),
         ("quantization_buffers", peak.quantization_buffers, "a 4-bit layer's weight dequantized to bf16 for its matmul, and transient forward buffers"),
         ("gathered_parameters", peak.gathered_parameters, "full parameters of the layers in flight, all-gathered from the other GPUs' shards (ZeRO-3/FSDP)"),
         ("communication_buckets", peak.communication_buckets, "gradient buckets of the all-reduce (DDP) or reduce-scatter (ZeRO/FSDP) between GPUs"),
+        ("cublas_workspace", peak.workspaces, "cuBLAS workspaces of the forward and backward threads, allocated from PyTorch's pool"),
         ("allocator_slack", slack, "memory PyTorch's caching allocator has reserved but cannot reuse at the peak"),
         ("cuda_context", context, "the CUDA context, cuBLAS and cuDNN workspaces, outside PyTorch's pool"),
     ];
@@ -208,6 +217,43 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         offload: settings.offload,
         cpu_bytes: Bytes(extra.cpu_bytes),
     })
+}
+
+/// What one other stack would need for the same run ([`other_stacks`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StackFigure {
+    /// The stack.
+    pub stack: crate::settings::Stack,
+    /// Liger kernels on (kept from the settings where the stack takes them).
+    pub liger: bool,
+    /// Its predicted peak per GPU, bytes; `None` when it cannot be estimated (the same error as the main one).
+    pub total_bytes: Option<Bytes>,
+}
+
+/// The same run driven by each other stack ([`crate::settings::Stack::ALL`] but `settings.stack`), in that
+/// order: the line that shows why calculators disagree. Empty for inference (no stack). `liger` is kept for the
+/// trainers and dropped for the plain loop.
+pub fn other_stacks(arch: &Architecture, settings: &Settings) -> Vec<StackFigure> {
+    if settings.mode == Mode::Inference {
+        return Vec::new();
+    }
+    crate::settings::Stack::ALL
+        .iter()
+        .filter(|&&st| st != settings.stack)
+        .map(|&stack| {
+            let liger = settings.liger && stack != crate::settings::Stack::Loop;
+            let s = Settings {
+                stack,
+                liger,
+                ..settings.clone()
+            };
+            StackFigure {
+                stack,
+                liger,
+                total_bytes: estimate(arch, &s).ok().map(|e| e.total_bytes),
+            }
+        })
+        .collect()
 }
 
 /// Name of the moment at which one checkpointed layer is recomputed and back-propagated.
@@ -245,6 +291,7 @@ fn training(
         weights: res.base,
         adapters: res.adapters,
         optimizer_states: tr.states,
+        workspaces: allocator::cublas_workspaces(true),
         ..Default::default()
     };
     let dequant = mul(res.largest_quantized, 2)?;
@@ -254,7 +301,11 @@ fn training(
         add(saved_all, fin)?
     };
     let loss = Moment {
-        name: "loss backward (log-softmax gradient)",
+        name: match run.loss {
+            run::LossPath::Logits { .. } => "loss backward (log-softmax gradient)",
+            run::LossPath::FusedHead => "loss backward (TRL's fused LM head)",
+            run::LossPath::LigerFlce => "loss (Liger's fused linear cross-entropy)",
+        },
         autocast_copies: res.autocast_copies,
         activations: acts,
         logits: lg.loss_moment,
@@ -303,7 +354,7 @@ fn training(
                 .adapters
                 .one_layer_and_outer
                 .ok_or(EstimateError::Overflow)?;
-            mul(mul(one_layer_and_outer, run.s.rank)?, 4)?.min(tr.gradients)
+            mul(mul(one_layer_and_outer, run.s.rank)?, run.a)?.min(tr.gradients)
         };
         // Two moments of one recomputed layer's backward ([`activations::recomputed_layer_backward`]): its MLP,
         // where a 4-bit layer's weight is dequantized for the input gradient, and its attention (no 4-bit matmul
@@ -404,6 +455,7 @@ fn inference(
     let dequant = mul(res.largest_quantized, 2)?;
     let base = Moment {
         weights: res.base,
+        workspaces: allocator::cublas_workspaces(false),
         ..Default::default()
     };
     let prefill = Moment {

@@ -8,11 +8,15 @@
 //! - bitsandbytes `AdamW8bit` (`Optimizer8bit.init_state`, `min_8bit_size` 4096): tensors with ≥ 4096 elements
 //!   get two uint8 states plus one fp32 absmax per block of 256 for each; smaller tensors get two fp32 states.
 //! - torch `SGD`: no state; with momentum one `momentum_buffer` (`clone(grad)`) in the parameter's dtype.
+//! - transformers 5.17 `Trainer.create_optimizer` (TRL's `SFTTrainer` inherits it): with `adamw_bnb_8bit` every
+//!   `nn.Embedding` weight is registered with bitsandbytes' `GlobalOptimManager` as
+//!   `{"optim_bits": 32}`, i.e. two fp32 states (8 bytes per parameter) instead of 8-bit ones. The plain loop's
+//!   `bnb.optim.AdamW8bit(params)` has no such override.
 
 use super::resident::Resident;
 use super::run::{add, mul, Run};
 use super::EstimateError;
-use crate::arch::{Module, ModuleKind};
+use crate::arch::{Component, Module, ModuleKind};
 use crate::settings::Optim;
 
 /// Bytes of gradients and optimizer states.
@@ -67,24 +71,29 @@ pub(crate) fn trainable(run: &Run, res: &Resident) -> Result<Trainable, Estimate
             .layers
             .iter()
             .flat_map(|&(l, count)| l.modules.iter().map(move |m| (m, count)));
+        let embeddings_in_fp32 =
+            optim == Optim::Adamw8bit && run.s.stack != crate::settings::Stack::Loop;
         for (m, count) in outer.chain(inner) {
             for (n, k) in tensors(m) {
                 if n == 0 || k == 0 {
                     continue;
                 }
                 t.params = add(t.params, mul(mul(n, k)?, count)?)?;
-                t.states = add(
-                    t.states,
-                    mul(mul(state_bytes(optim, n, run.w)?, k)?, count)?,
-                )?;
+                let per = if embeddings_in_fp32 && m.component == Component::Embeddings {
+                    mul(n, 8)?
+                } else {
+                    state_bytes(optim, n, run.w)?
+                };
+                t.states = add(t.states, mul(mul(per, k)?, count)?)?;
             }
         }
         t.gradients = mul(t.params, run.w)?;
     } else {
-        // LoRA: fp32 adapters (lora_A and lora_B tensors of thousands of elements or more each).
+        // LoRA: fp32 adapters, bf16 in TRL's QLoRA (lora_A and lora_B tensors of thousands of elements or more
+        // each).
         t.params = res.adapter_params;
-        t.states = state_bytes(optim, t.params, 4)?;
-        t.gradients = mul(t.params, 4)?;
+        t.states = state_bytes(optim, t.params, run.a)?;
+        t.gradients = mul(t.params, run.a)?;
     }
     Ok(t)
 }

@@ -7,7 +7,7 @@
 //!   `functional.py::quantize_4bit(compress_statistics=True)`); transformers' bnb integration quantizes every
 //!   `nn.Linear` except the output head (`get_keys_to_not_convert`).
 //! - peft `prepare_model_for_kbit_training`: every non-4-bit parameter (embeddings, norms, lm_head, biases,
-//!   stacked experts) is upcast to fp32.
+//!   stacked experts) is upcast to fp32 (the loop's and `Trainer`'s QLoRA; TRL's recipe skips it, `run.rs`).
 //! - peft `LoraModel` with `autocast_adapter_dtype=True` (the default): adapters are fp32; `lora_A` is
 //!   `[r, in]`, `lora_B` `[out, r]`; for a stacked 3-D expert parameter (`target_parameters`) one pair per expert.
 //! - torch autocast (`cached_cast`): a bf16 copy of every leaf weight used by a matmul is cached for the forward
@@ -50,7 +50,9 @@ pub(crate) fn module_bytes(run: &Run, m: &Module) -> Result<u64, EstimateError> 
     let (wt, bias) = weight_and_bias(m);
     match (run.mode, run.precision) {
         (Mode::Qlora, _) | (Mode::Inference, Precision::Int4) => {
-            let upcast = if run.mode == Mode::Qlora { 4 } else { 2 };
+            // QLoRA: the unquantized parameters as held (fp32 after `prepare_model_for_kbit_training`, bf16
+            // in TRL's recipe); 4-bit inference keeps them 16-bit.
+            let upcast = if run.mode == Mode::Qlora { run.w } else { 2 };
             if linear {
                 let dq = run.mode == Mode::Inference || run.s.double_quant;
                 mul(add(bnb4_bytes(wt, dq)?, mul(bias, upcast)?)?, n)
@@ -143,7 +145,7 @@ fn stored_bytes(run: &Run, m: &Module, wt: u64, bias: u64) -> Result<u64, Estima
 pub(crate) struct Resident {
     /// Base model weights as held (bytes).
     pub base: u64,
-    /// LoRA adapter parameters (elements; fp32 on the GPU).
+    /// LoRA adapter parameters (elements; fp32 on the GPU, bf16 in TRL's QLoRA recipe).
     pub adapter_params: u64,
     /// Bytes of the adapters.
     pub adapters: u64,
@@ -210,15 +212,16 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
             }
         };
     }
-    out.adapters = mul(out.adapter_params, 4)?;
+    out.adapters = mul(out.adapter_params, run.a)?;
     Ok(out)
 }
 
-/// Outer modules (embeddings, final norm, lm_head) are never quantized by bitsandbytes; QLoRA upcasts them to
-/// fp32, inference keeps them in 16-bit unless fp32 is asked for.
+/// Outer modules (embeddings, final norm, lm_head) are never quantized by bitsandbytes; PEFT's QLoRA recipe
+/// upcasts them to fp32 (TRL's keeps them bf16: `run.w`), inference keeps them in 16-bit unless fp32 is asked
+/// for.
 pub(crate) fn module_bytes_outer(run: &Run, m: &Module) -> Result<u64, EstimateError> {
     let bpp = match (run.mode, run.precision) {
-        (Mode::Qlora, _) => 4,
+        (Mode::Qlora, _) => run.w,
         (Mode::Inference, Precision::Fp32) => 4,
         (Mode::Inference, _) => 2,
         _ => run.w,

@@ -12,10 +12,98 @@
 //!   Attention and MLP activations are therefore fp32.
 //! - LoRA adapters: `get_peft_model(..., autocast_adapter_dtype=True)` keeps adapter weights in fp32;
 //!   `lora.Linear.forward` casts the layer input to the adapter dtype (`_cast_input_dtype`) before `lora_A`.
+//!
+//! The stack ([`Stack`]) changes three things (TRL 1.16, transformers 5.17, accelerate 1.15, liger-kernel 0.8.5):
+//! - **autocast**: `Trainer(bf16=True)` (and `SFTConfig`, whose `bf16` defaults to true) has accelerate wrap the
+//!   model's forward in `torch.autocast(bfloat16)`. With 16-bit weights nothing is cast, except around fp32 parts:
+//!   the LoRA adapters (each adapted linear's `lora_A` saves its own bf16 cast of the input instead of the fp32
+//!   copy, `lora_A`'s output is bf16) and, for QLoRA after `prepare_model_for_kbit_training`, SDPA
+//!   (`scaled_dot_product_attention` is on autocast's lower-precision list, so the fp32 q/k/v arrive in bf16 and
+//!   the flash kernel runs instead of the math one) and the fp32 `lm_head` (bf16 logits, a bf16 copy of the
+//!   frozen head weight saved for its backward). The plain loop runs 16-bit and 4-bit bases without autocast.
+//! - **QLoRA recipe**: TRL's documented one passes the 4-bit model and `peft_config` to `SFTTrainer`, which does
+//!   not call `prepare_model_for_kbit_training` (`sft_trainer.py`: `get_peft_model`, then for a quantized model
+//!   `param.data.to(torch.bfloat16)` on every trainable parameter): the unquantized parts stay bf16, the
+//!   residual stream is bf16 and the adapters are bf16. `Trainer` (LLaMA-Factory, Axolotl) and the loop follow
+//!   PEFT's recipe (fp32 upcast, fp32 adapters).
+//! - **the loss** ([`LossPath`]), modelled in `logits.rs`.
 
 use super::EstimateError;
 use crate::arch::{Architecture, Layer, Module};
-use crate::settings::{AttnImpl, Mode, Precision, Settings};
+use crate::settings::{AttnImpl, Mode, Precision, Settings, Stack};
+
+/// How the loss is formed from the last hidden states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LossPath {
+    /// `lm_head` builds the full logits and the model's `ForCausalLMLoss` takes `cross_entropy` of their fp32
+    /// copy. `keep_out`: the model output (`out.logits`) stays referenced through backward (the plain loop);
+    /// `Trainer.compute_loss` returns only the loss, so the logits die before backward.
+    Logits { keep_out: bool },
+    /// TRL 1.16's fused LM head (`add_fused_lm_head`, `ChunkedLogProbFunction`): the head is applied in
+    /// `[4096, 32768]` tiles and never builds the logits.
+    FusedHead,
+    /// Liger's fused linear cross-entropy (`Trainer(use_liger_kernel=True)`): the forward computes the loss and
+    /// the gradients of the hidden states (and of the head weight) in chunks.
+    LigerFlce,
+}
+
+/// The `model_type`s liger-kernel 0.8.5 patches (`liger_kernel.transformers.monkey_patch`
+/// `MODEL_TYPE_TO_APPLY_LIGER_FN`, the text models among them); others run unpatched with a warning.
+const LIGER_MODEL_TYPES: [&str; 53] = [
+    "deepseek_v2",
+    "deepseek_v3",
+    "deepseek_v4",
+    "gemma",
+    "gemma2",
+    "gemma3_text",
+    "gemma3",
+    "gemma4_text",
+    "gemma4",
+    "glm4",
+    "glm4v",
+    "glm4v_moe",
+    "gpt_oss",
+    "internvl",
+    "llama",
+    "llama4_text",
+    "llama4",
+    "llava",
+    "granite",
+    "mllama",
+    "mllama_text_model",
+    "ministral",
+    "mistral",
+    "mixtral",
+    "muse_glimmer",
+    "nemotron",
+    "olmo2",
+    "pixtral",
+    "olmo3",
+    "qwen2",
+    "qwen3",
+    "qwen3_moe",
+    "qwen2_vl",
+    "qwen2_vl_text",
+    "qwen2_5_vl",
+    "qwen2_5_vl_text",
+    "qwen3_next",
+    "qwen3_5",
+    "qwen3_5_text",
+    "qwen3_5_moe",
+    "qwen3_5_moe_text",
+    "qwen3_vl",
+    "qwen3_vl_text",
+    "qwen3_vl_moe",
+    "qwen3_vl_moe_text",
+    "smollm3",
+    "phi3",
+    "paligemma",
+    "falcon_h1",
+    "smolvlm",
+    "hunyuan_v1_dense",
+    "hunyuan_v1_moe",
+    "exaone4",
+];
 
 /// Per-run dtypes (bytes per element) and flags.
 #[derive(Debug, Clone)]
@@ -36,6 +124,17 @@ pub(crate) struct Run<'a> {
     pub ld: u64,
     /// Forward under bf16 autocast (precision=mixed): each linear casts its input separately.
     pub autocast: bool,
+    /// The trainers' bf16 autocast over a 16-bit or 4-bit base (module doc): fp32 adapters and fp32 parts are
+    /// cast to bf16 where they meet a matmul or SDPA.
+    pub amp: bool,
+    /// Bytes per element of the attention core as SDPA (or eager attention) sees q, k, v and its output.
+    pub ac: u64,
+    /// Bytes per LoRA adapter element (fp32, or bf16 for TRL's QLoRA).
+    pub a: u64,
+    /// How the loss is formed.
+    pub loss: LossPath,
+    /// Liger's layer kernels are applied (RMSNorm, SwiGLU/GeGLU, RoPE): `liger=1` on a model type it patches.
+    pub liger: bool,
     /// Base weights are trainable (full fine-tuning).
     pub train_base: bool,
     /// Attention runs eager (materialised scores) rather than SDPA.
@@ -127,11 +226,30 @@ impl<'a> Run<'a> {
         let precision = s.effective_precision(arch.quantization.is_some());
         let mode = s.mode;
         let tokens = s.batch.checked_mul(s.seq).ok_or(EstimateError::Overflow)?;
+        let stack = if mode.trains() { s.stack } else { Stack::Loop };
+        let trainer = stack != Stack::Loop;
+        let kbit_prep = mode == Mode::Qlora && stack != Stack::Trl;
         let (w, c, r, ld, autocast) = match (mode, precision) {
-            (Mode::Qlora, _) => (4, 4, 4, 4, false),
+            (Mode::Qlora, _) if kbit_prep => (4, 4, 4, if trainer { 2 } else { 4 }, false),
+            (Mode::Qlora, _) => (2, 2, 2, 2, false),
             (_, Precision::Fp32) => (4, 4, 4, 4, false),
             (Mode::Full, Precision::Mixed) => (4, 2, 4, 2, true),
             _ => (2, 2, 2, 2, false),
+        };
+        // fp32 means `bf16=False` for the trainers too; mixed is already autocast.
+        let amp = trainer && precision != Precision::Fp32 && !autocast;
+        let ac = if amp { 2 } else { c };
+        let a = if mode == Mode::Qlora && stack == Stack::Trl {
+            2
+        } else {
+            4
+        };
+        let liger = trainer && s.liger && LIGER_MODEL_TYPES.contains(&arch.model_type.as_str());
+        let loss = match stack {
+            Stack::Loop => LossPath::Logits { keep_out: true },
+            Stack::Trl => LossPath::FusedHead,
+            Stack::Trainer if liger => LossPath::LigerFlce,
+            Stack::Trainer => LossPath::Logits { keep_out: false },
         };
         let eager = match s.attn {
             AttnImpl::Eager => true,
@@ -155,6 +273,11 @@ impl<'a> Run<'a> {
             r,
             ld,
             autocast,
+            amp,
+            ac,
+            a,
+            loss,
+            liger,
             train_base: mode == Mode::Full,
             eager,
             dropout: mode.has_adapters() && s.dropout > 0.0,
