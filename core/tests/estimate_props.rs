@@ -10,7 +10,7 @@
 //! - nothing overflows silently up to 2 T parameters × micro-batch 1024 × sequence 1 M tokens: the result is
 //!   `Ok` with a plausible total or `Err(Overflow)`, never a panic or a wrapped small number.
 
-use ftmem_core::settings::{Mode, Offload, Optim, Precision, Settings, Shard, Targets};
+use ftmem_core::settings::{Mode, Offload, Optim, Precision, Settings, Shard, Stack, Targets};
 use ftmem_core::{estimate, Architecture, EstimateError};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -71,16 +71,17 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
             0u64..=2048,
         ),
         (1u64..=128, targets, 0u32..3, any::<bool>(), optim, attn),
-        (prop_oneof![Just(1u64), 2u64..=16], 0usize..5, 0usize..3),
+        (prop_oneof![Just(1u64), 2u64..=16], 0usize..5, 0usize..3, 0usize..3, any::<bool>()),
     )
         .prop_map(
             |(
                 (mode, pi, dq, batch, seq, new_tokens),
                 (rank, targets, d, gc, optim, attn),
-                (gpus, si, oi),
+                (gpus, si, oi, sti, liger),
             )| {
                 let ps = mode.precisions();
                 let k = pi.index(ps.len() + 1);
+                let stack = Stack::ALL[sti];
                 Settings {
                     mode,
                     precision: if k == ps.len() { None } else { Some(ps[k]) },
@@ -97,6 +98,8 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     gpus,
                     shard: Shard::ALL[si],
                     offload: common::OFFLOADS[oi],
+                    stack,
+                    liger: liger && stack != Stack::Loop,
                     ..Settings::default()
                 }
             },
@@ -239,8 +242,10 @@ proptest! {
     /// bytes (gemma-2-9b, full, 1024 tokens: +524 MB of 161 GB, 0.3 %). Beyond one such block it must never rise.
     /// When the logits are already fp32 (QLoRA, `precision=fp32`) there is no fp32 copy to strand; the stranded
     /// blocks under checkpointing are one recomputed layer's saved tensors instead, and the total may rise by
-    /// those when the peak has no activations (DeepSeek-V3, full fp32, one token: +0.5 MB of 10.7 TB). PyTorch's
-    /// allocated peak (`allocated_bytes`) never rises, in any case.
+    /// those when the peak has no activations (DeepSeek-V3, full fp32, one token: +0.5 MB of 10.7 TB). The same
+    /// holds for the trainers (`stack=trl|trainer`), which keep no fp32 logits copy through backward: the
+    /// stranded blocks are a recomputed layer's. PyTorch's allocated peak (`allocated_bytes`) never rises, in any
+    /// case.
     #[test]
     fn gradient_checkpointing_never_raises(fi in fixture_index(), s in arb_settings()) {
         let f = &fixtures()[fi];
@@ -255,7 +260,7 @@ proptest! {
         let fp32_logits = s.mode == Mode::Qlora || s.precision == Some(Precision::Fp32);
         let logits_block = s.batch * s.seq * f.1.vocab_size * 4;
         prop_assert!(
-            fp32_logits || a <= b + logits_block,
+            fp32_logits || s.stack != Stack::Loop || a <= b + logits_block,
             "{}: gc=1 {} bytes > gc=0 {} bytes + one logits block {} ({})", f.0, a, b, logits_block, s.to_query()
         );
         if s.mode == Mode::Inference {
@@ -323,7 +328,10 @@ proptest! {
         let at = |mode, precision| Settings { mode, precision, ..s.clone() };
         let q = at(Mode::Qlora, None);
         prop_assume!(q.check_sharding().is_ok());
-        if s.shard.stage() < 3 {
+        // The loop's QLoRA computes in fp32, like fp32 LoRA; the trainers' computes in bf16 under autocast, and
+        // eager attention then saves the bf16 cast of the probabilities beside their fp32 softmax, which fp32
+        // LoRA does not (qwen2.5-1.5b, eager, 2 × 3741 tokens: +57 MB of 81.7 GB).
+        if s.shard.stage() < 3 && s.stack == Stack::Loop {
             le(f, &q, &at(Mode::Lora, Some(Precision::Fp32)), "QLoRA ≤ LoRA at fp32")?;
         }
         if !has_stacked_experts(&f.1) && s.batch * s.seq <= 256 && s.shard.stage() < 3 {
