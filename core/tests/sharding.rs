@@ -91,7 +91,8 @@ fn component(e: &ftmem_core::Estimate, name: &str) -> u64 {
 /// `CEWithChunkedOutputLoss` (the fp32 upcast done chunk by chunk) under `torch.compile`, whereas ftmem models
 /// the transformers loss path (whole bf16 logits, fp32 copy, fp32 gradient, and the allocator slack left by the
 /// fp32 block). The comparable figure is therefore the estimate without `logits`, `allocator_slack` and
-/// `cuda_context`.
+/// `cuda_context`, for the plain loop (`stack=loop`: torchtune drives its own step, without TRL's fused head or
+/// `Trainer`).
 fn without_loss_path(e: &ftmem_core::Estimate) -> f64 {
     let b = e.total_bytes.0
         - component(e, "logits")
@@ -120,7 +121,7 @@ fn against_published(query: &str, published: f64) -> (ftmem_core::Estimate, f64,
 fn torchtune_llama31_70b_lora_8x_a100() {
     let published = 27.6;
     let (e, ours, err) = against_published(
-        "mode=lora&precision=bf16&batch=2&seq=2048&rank=16&targets=q_proj,v_proj,o_proj,gate_proj,up_proj,down_proj&gc=1&gpus=8&shard=fsdp",
+        "mode=lora&precision=bf16&batch=2&seq=2048&rank=16&targets=q_proj,v_proj,o_proj,gate_proj,up_proj,down_proj&gc=1&gpus=8&shard=fsdp&stack=loop",
         published,
     );
     println!("torchtune 70B LoRA 8×A100: published {published} GiB, ftmem without loss path {ours:.2} GiB ({:+.1} %), full {:.2} GiB", err * 100.0, e.total_bytes.gib());
@@ -139,7 +140,7 @@ fn torchtune_llama31_70b_lora_8x_a100() {
 fn torchtune_llama31_70b_full_cpu_offload_8x_a100() {
     let published = 13.9;
     let (e, ours, err) = against_published(
-        "mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params",
+        "mode=full&precision=bf16&batch=2&seq=2048&gc=1&gpus=8&shard=fsdp&offload=params&stack=loop",
         published,
     );
     println!("torchtune 70B full+offload 8×A100: published {published} GiB, ftmem without loss path {ours:.2} GiB ({:+.1} %)", err * 100.0);
