@@ -26,7 +26,7 @@
 //! | `#lang-toggle` | the language toggle (button: English ↔ 한국어); the language is the UI-only link key `lang=en|ko` |
 
 use crate::arch_panel::{ArchPanel, Loaded};
-use crate::breakdown::Breakdown;
+use crate::breakdown::{self, Breakdown};
 use crate::chart::Chart;
 use crate::controls::Controls;
 use crate::error::{AppError, ErrorKind, Msg};
@@ -329,6 +329,20 @@ fn Page() -> impl IntoView {
                 .map(|l| settings.with(|s| ftmem_core::estimate(&l.arch, s)))
         })
     });
+    // The stack the estimate is for and what the other stacks need for the same run (the core's
+    // `other_stacks`: two more estimates, microseconds each).
+    let stack_view = Memo::new(move |_| {
+        loaded.with(|l| {
+            let l = l.as_ref()?;
+            settings.with(|s| {
+                s.mode.trains().then(|| breakdown::StackView {
+                    stack: s.stack,
+                    liger: s.liger,
+                    others: ftmem_core::other_stacks(&l.arch, s),
+                })
+            })
+        })
+    });
     let warnings = Memo::new(move |_| {
         loaded.with(|l| {
             l.as_ref()
@@ -432,7 +446,7 @@ fn Page() -> impl IntoView {
             </div>
             <div class="col-result">
                 <Warnings warnings />
-                <Breakdown estimate unit />
+                <Breakdown estimate unit stack=stack_view />
                 <Chart estimate gpu=chart_gpu unit />
                 <FitsTable estimate unit choice=gpu_choice />
                 <FitPanel loaded settings choice=gpu_choice unit />

@@ -6,8 +6,8 @@
 use crate::fits::Unit;
 use crate::format::item_label;
 use crate::i18n::{tr, use_lang, Lang, T};
-use ftmem_core::settings::{Offload, Shard};
-use ftmem_core::{Estimate, EstimateError};
+use ftmem_core::settings::{Offload, Shard, Stack, STACK_VERSIONS};
+use ftmem_core::{Estimate, EstimateError, StackFigure};
 use leptos::prelude::*;
 
 /// Label and one-line explanation of a breakdown component by its stable name (the core's `Item::name`), in
@@ -62,6 +62,20 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
             T::new(
                 "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss",
                 "어휘 크기의 로짓과 손실의 fp32 로그 확률 및 그래디언트",
+            ),
+        ),
+        "fused_loss" => (
+            T::new("Loss (fused head)", "손실 (융합 헤드)"),
+            T::new(
+                "TRL's fused LM head or Liger's fused cross-entropy: the hidden-state copy, fp32 gradient accumulators and one logits tile; no full logits",
+                "TRL의 융합 LM 헤드 또는 Liger의 융합 교차 엔트로피: 은닉 상태 사본, fp32 그래디언트 누산기, 로짓 타일 하나 (전체 로짓은 만들지 않음)",
+            ),
+        ),
+        "cublas_workspace" => (
+            T::new("cuBLAS workspaces", "cuBLAS 작업 공간"),
+            T::new(
+                "cuBLAS workspaces of the forward and backward threads, allocated from PyTorch's pool",
+                "순전파·역전파 스레드의 cuBLAS 작업 공간 (PyTorch 메모리 풀에서 할당)",
             ),
         ),
         "kv_cache" => (
@@ -134,6 +148,10 @@ pub fn peak_moment_text(core: &'static str, lang: Lang) -> &'static str {
             T::new(core, "재계산한 층의 역전파 (그래디언트 체크포인팅)")
         }
         "end of backward (embedding gradient)" => T::new(core, "역전파 끝 (임베딩 그래디언트)"),
+        "loss backward (TRL's fused LM head)" => T::new(core, "손실 역전파 (TRL 융합 LM 헤드)"),
+        "loss (Liger's fused linear cross-entropy)" => {
+            T::new(core, "손실 (Liger 융합 선형 교차 엔트로피)")
+        }
         "optimizer step" => T::new(core, "옵티마이저 스텝"),
         "end of the prompt's forward (prefill)" => T::new(core, "프롬프트 순전파 끝 (프리필)"),
         "last generated token (full KV cache)" => {
@@ -155,6 +173,67 @@ pub fn shard_label(s: Shard) -> &'static str {
     }
 }
 
+/// The stack an estimate is for, and what the other stacks need for the same run (from
+/// [`ftmem_core::other_stacks`]); `None` for inference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackView {
+    /// The stack of the estimate.
+    pub stack: Stack,
+    /// Liger kernels on.
+    pub liger: bool,
+    /// The same run under each other stack.
+    pub others: Vec<StackFigure>,
+}
+
+/// "For TRL SFTTrainer (TRL 1.16, transformers 5.17, …)" and "Same run: Transformers Trainer … 75.1 GB · PyTorch
+/// loop 82.0 GB". Ids: `#stack-for` (`data-stack`), `#stack-versions`, `#other-stacks` with one
+/// `[data-stack=<id>]` (`data-bytes`) per other stack.
+fn stack_view(v: &StackView, u: Unit, l: Lang) -> impl IntoView {
+    let name = crate::controls::stack_text(v.stack).get(l);
+    let liger = if v.liger { " + Liger" } else { "" };
+    let versions: Vec<String> = STACK_VERSIONS
+        .iter()
+        .filter(|(p, _)| {
+            (v.stack == Stack::Trl || *p != "TRL") && (v.liger || *p != "liger-kernel")
+        })
+        .map(|(p, ver)| format!("{p} {ver}"))
+        .collect();
+    let others = v
+        .others
+        .iter()
+        .map(|o| {
+            let label = format!(
+                "{}{}",
+                crate::controls::stack_text(o.stack).get(l),
+                if o.liger { " + Liger" } else { "" }
+            );
+            let value = o
+                .total_bytes
+                .map(|b| u.format(b))
+                .unwrap_or_else(|| "—".into());
+            view! {
+                <span class="other-stack" data-stack=o.stack.as_str()
+                    data-bytes=o.total_bytes.map(|b| b.0.to_string()).unwrap_or_default()>
+                    {format!("{label}: {value}")}
+                </span>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="stack-note">
+            <span id="stack-for" data-stack=v.stack.as_str()>
+                {match l { Lang::En => format!("For {name}{liger}"), Lang::Ko => format!("{name}{liger} 기준") }}
+            </span>
+            " "
+            <span id="stack-versions" class="muted small">{format!("({})", versions.join(", "))}</span>
+        </p>
+        <p class="stack-note small" id="other-stacks">
+            {T::new("Same run, other stacks: ", "같은 설정, 다른 스택: ").get(l)}
+            {others}
+        </p>
+    }
+}
+
 /// The breakdown for `estimate` (`None` while no model is loaded), figures in `unit` (the total in both).
 ///
 /// Ids: `#total-bytes` (text: number and unit; `data-bytes`: the raw byte count), `#estimate-error`,
@@ -164,6 +243,9 @@ pub fn shard_label(s: Shard) -> &'static str {
 pub fn Breakdown(
     #[prop(into)] estimate: Signal<Option<Result<Estimate, EstimateError>>>,
     #[prop(into, optional)] unit: Option<Signal<Unit>>,
+    /// The stack of a training estimate and the other stacks' totals (`#stack-for`, `#other-stacks`).
+    #[prop(into, optional)]
+    stack: Option<Signal<Option<StackView>>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let unit = unit.unwrap_or_else(|| Signal::derive(|| Unit::Gb));
@@ -171,8 +253,8 @@ pub fn Breakdown(
         <section class="card breakdown" aria-labelledby="breakdown-h">
             <h2 id="breakdown-h">{tr(T::new("Detailed estimate", "상세 추정"))}</h2>
             <p class="muted small">{tr(T::new(
-                "Predicted peak GPU memory as nvidia-smi shows it, from first principles.",
-                "nvidia-smi에 표시될 GPU 메모리 최고치를 제1원리로 예측합니다.",
+                "Predicted peak GPU memory as nvidia-smi shows it, derived from the libraries' sources.",
+                "nvidia-smi에 표시될 GPU 메모리 최고치를 라이브러리 소스 코드에서 유도해 예측합니다.",
             ))}</p>
             {move || {
                 let l = lang.get();
@@ -184,6 +266,12 @@ pub fn Breakdown(
                     }.into_any(),
                     Some(Ok(est)) => estimate_view(est, u, l).into_any(),
                 })
+            }}
+            {move || {
+                let l = lang.get();
+                let u = unit.get();
+                let ok = estimate.with(|e| matches!(e, Some(Ok(_))));
+                stack.and_then(|s| s.get()).filter(|_| ok).map(|v| stack_view(&v, u, l))
             }}
         </section>
     }

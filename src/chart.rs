@@ -36,6 +36,8 @@ pub fn fill_of(name: &str) -> Fill {
         "optimizer_states" => ("#CC79A7", false),
         "activations" => ("#009E73", false),
         "logits" => ("#F0E442", false),
+        "fused_loss" => ("#F0E442", true),
+        "cublas_workspace" => ("#666666", true),
         "gathered_parameters" => ("#0072B2", true),
         "communication_buckets" => ("#D55E00", true),
         "allocator_slack" => ("#BBBBBB", false),

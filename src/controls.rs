@@ -5,7 +5,7 @@
 
 use crate::i18n::{tr, use_lang, Lang, T};
 use crate::url_state::apply_key;
-use ftmem_core::settings::{Mode, Offload, Precision, Shard, Targets};
+use ftmem_core::settings::{Mode, Offload, Precision, Shard, Stack, Targets};
 use ftmem_core::Settings;
 use leptos::prelude::*;
 
@@ -18,6 +18,10 @@ use leptos::prelude::*;
 /// Errors: the core's message for an unusable value (settings unchanged).
 pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(), String> {
     let mut s = settings.get_untracked();
+    // The plain loop takes no `use_liger_kernel`: switching to it turns Liger off (its checkbox is hidden there).
+    if key == "stack" && value == Stack::Loop.as_str() {
+        s.liger = false;
+    }
     apply_key(&mut s, key, value).map_err(|e| e.message)?;
     if key == "mode" && s.mode == Mode::Inference {
         if matches!(s.shard, Shard::Zero1 | Shard::Zero2) {
@@ -93,6 +97,18 @@ pub fn shard_text(s: Shard) -> T {
         Shard::Zero2 => T::new("ZeRO-2 (+ gradients sharded)", "ZeRO-2 (+ 그래디언트 분할)"),
         Shard::Zero3 => T::new("ZeRO-3 (+ parameters sharded)", "ZeRO-3 (+ 파라미터 분할)"),
         Shard::Fsdp => T::new("FSDP full shard", "FSDP 전체 분할"),
+    }
+}
+
+/// Label of a stack, in both languages: the names people know (TRL and transformers keep theirs).
+pub fn stack_text(s: Stack) -> T {
+    match s {
+        Stack::Trl => T::new("TRL SFTTrainer", "TRL SFTTrainer"),
+        Stack::Trainer => T::new(
+            "Transformers Trainer (LLaMA-Factory, Axolotl)",
+            "Transformers Trainer (LLaMA-Factory, Axolotl)",
+        ),
+        Stack::Loop => T::new("PyTorch loop", "순수 PyTorch 루프"),
     }
 }
 
@@ -205,6 +221,7 @@ fn KeySelect(
 ///
 /// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
 /// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
+/// training only: `#stack` (what drives the step) and `#liger` (TRL and Trainer only);
 /// training only: `#gpus` (GPUs in the job), `#shard`, `#offload`, with `#gpus-error`, `#shard-error`,
 /// `#offload-error` for a value or combination the core refuses (the settings in force stay).
 #[component]
@@ -334,6 +351,16 @@ pub fn Controls(
                     </div>
                 </Show>
                 <Show when=trains>
+                    <KeySelect settings id="stack" key="stack" label=T::new("Training stack", "학습 스택")
+                        options=Stack::ALL.iter().map(|&s| (s.as_str(), stack_text(s))).collect()
+                        current=Signal::derive(move || settings.with(|s| s.stack.as_str().to_string())) />
+                    <Show when=move || settings.with(|s| s.stack != Stack::Loop)>
+                        <div class="field check">
+                            <input id="liger" type="checkbox" prop:checked=move || settings.with(|s| s.liger)
+                                on:change=move |ev| { let _ = set_key(settings, "liger", if event_target_checked(&ev) { "1" } else { "0" }); } />
+                            <label for="liger">{tr(T::new("Liger kernels (use_liger_kernel=True)", "Liger 커널 (use_liger_kernel=True)"))}</label>
+                        </div>
+                    </Show>
                     <div class="field">
                         <label for="optim">{tr(T::new("Optimizer", "옵티마이저"))}</label>
                         <select id="optim" on:change=move |ev| { let _ = set_key(settings, "optim", &event_target_value(&ev)); }>

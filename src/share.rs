@@ -7,7 +7,7 @@
 
 use crate::fits::Unit;
 use crate::i18n::{tr, use_lang, Lang, T};
-use ftmem_core::settings::Mode;
+use ftmem_core::settings::{Mode, Stack};
 use ftmem_core::{Bytes, Settings};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -23,8 +23,9 @@ pub fn short_model_name(id: &str) -> &str {
 }
 
 /// The page title for `model` (a Hub id or a short name; empty: the base title), the settings and the per-GPU
-/// total: `gpt-oss-20b · QLoRA r16 · 23.1 GB`, `Llama-3.1-70B · Full · 8 GPUs ZeRO-3 · 61.2 GB per GPU`,
-/// `Qwen3-8B · inference · 17.9 GB` (English; see [`page_title_in`]).
+/// total: `gpt-oss-20b · QLoRA r16 · TRL · 23.1 GB`, `Llama-3.1-70B · Full · Trainer · 8 GPUs ZeRO-3 · 61.2 GB
+/// per GPU`, `Qwen3-8B · inference · 17.9 GB` (English; see [`page_title_in`]). Training titles name the stack
+/// ([`stack_short`]): the same run needs very different memory under each.
 pub fn page_title(model: &str, s: &Settings, total: Option<Bytes>, unit: Unit) -> String {
     page_title_in(model, s, total, unit, Lang::En)
 }
@@ -54,6 +55,9 @@ pub fn page_title_in(
         parts.push(name.to_string());
     }
     parts.push(mode);
+    if s.mode.trains() {
+        parts.push(stack_short(s.stack, s.liger).to_string());
+    }
     let shard = crate::breakdown::shard_label(s.shard);
     let total = unit.format_short(total);
     if s.gpus > 1 && ko {
@@ -66,6 +70,17 @@ pub fn page_title_in(
         parts.push(total);
     }
     parts.join(" · ")
+}
+
+/// Short name of a stack for titles: `TRL`, `Trainer`, `loop`, with `+Liger`.
+pub fn stack_short(stack: Stack, liger: bool) -> &'static str {
+    match (stack, liger) {
+        (Stack::Trl, false) => "TRL",
+        (Stack::Trl, true) => "TRL+Liger",
+        (Stack::Trainer, false) => "Trainer",
+        (Stack::Trainer, true) => "Trainer+Liger",
+        (Stack::Loop, _) => "PyTorch loop",
+    }
 }
 
 /// Keeps `document.title` equal to `title()` (renders nothing). The write (slow in Chromium) comes in the task

@@ -177,6 +177,8 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "gpus" => settings.gpus = parsed.gpus,
         "shard" => settings.shard = parsed.shard,
         "offload" => settings.offload = parsed.offload,
+        "stack" => settings.stack = parsed.stack,
+        "liger" => settings.liger = parsed.liger,
         other => {
             return Err(QueryError {
                 key: other.to_string(),

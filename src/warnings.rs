@@ -9,20 +9,29 @@ use leptos::prelude::*;
 pub fn warning_text(w: &Warning, lang: Lang) -> String {
     match lang {
         Lang::En => w.message.clone(),
-        Lang::Ko => korean(w.code).to_string(),
+        Lang::Ko => korean(w).to_string(),
     }
 }
 
-fn korean(code: WarningCode) -> &'static str {
-    match code {
+fn korean(w: &Warning) -> &'static str {
+    match w.code {
         WarningCode::SeqExceedsContext => {
             "시퀀스 길이(추론은 프롬프트 + 생성 토큰)가 모델의 최대 컨텍스트(max_position_embeddings)보다 깁니다."
         }
         WarningCode::EagerAttention => {
             "transformers는 이 아키텍처에 eager 어텐션을 씁니다: 배치 × 헤드 × 시퀀스² 크기의 점수 행렬을 저장하므로 메모리가 시퀀스 길이의 제곱으로 늘어납니다. 모델이 허용하면 attn=sdpa로 피할 수 있습니다."
         }
+        WarningCode::StackedExpertsNotQuantized if !w.message.contains("fp32") => {
+            "MoE 전문가(expert) 가중치가 nn.Linear가 아닌 쌓인 파라미터라서 bitsandbytes가 양자화하지 않습니다 (bf16 그대로). 이 모델에서는 QLoRA로 아끼는 메모리가 적습니다."
+        }
         WarningCode::StackedExpertsNotQuantized => {
             "MoE 전문가(expert) 가중치가 nn.Linear가 아닌 쌓인 파라미터라서 bitsandbytes가 양자화하지 않고, prepare_model_for_kbit_training이 fp32로 올립니다. 이 모델에서는 QLoRA가 LoRA보다 메모리를 더 씁니다."
+        }
+        WarningCode::TrlMaxLength => {
+            "TRL SFTConfig의 max_length 기본값은 1024 토큰이라 더 긴 행은 잘립니다. 이 길이로 학습하려면 max_length를 시퀀스 길이로 지정하세요 (추정치는 지정했다고 가정합니다)."
+        }
+        WarningCode::TrlPacking => {
+            "TRL은 마이크로배치마다 가장 긴 행에 맞춰 패딩합니다. packing=True나 padding_free=True를 쓰면 한 행이 여러 예제를 이어 붙인 max_length 토큰이 되므로, 한 스텝에 실제로 들어가는 토큰 수를 입력하세요."
         }
         WarningCode::ApproximateArchitecture => {
             "ftmem이 정확히 아는 모델 계열이 아닙니다: 파라미터 수는 일반 디코더 구조로 계산한 근사치입니다."

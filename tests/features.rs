@@ -427,12 +427,13 @@ fn page_title_is_short_and_human() {
             Some(Bytes(23_140_000_000)),
             Unit::Gb
         ),
-        "gpt-oss-20b · QLoRA r16 · 23.1 GB"
+        "gpt-oss-20b · QLoRA r16 · TRL · 23.1 GB"
     );
     let s = Settings {
         mode: Mode::Full,
         gpus: 8,
         shard: Shard::Zero3,
+        stack: ftmem_core::settings::Stack::Trainer,
         ..Settings::default()
     };
     assert_eq!(
@@ -442,7 +443,7 @@ fn page_title_is_short_and_human() {
             Some(Bytes(61_200_000_000)),
             Unit::Gb
         ),
-        "Meta-Llama-3.1-70B · Full · 8 GPUs ZeRO-3 · 61.2 GB per GPU"
+        "Meta-Llama-3.1-70B · Full · Trainer · 8 GPUs ZeRO-3 · 61.2 GB per GPU"
     );
     assert_eq!(
         page_title("x/y", &s, None, Unit::Gb),
@@ -460,4 +461,111 @@ fn token_is_checked_and_never_printed() {
     assert!(HfToken::parse("hf_é").is_err());
     let err = HfToken::parse("hf_ bad").err().unwrap_or_default();
     assert!(!err.contains("bad"), "the message does not echo the token");
+}
+
+// ------------------------------------------------------------------------------------------------ stack
+
+#[wasm_bindgen_test]
+async fn stack_select_and_liger_follow_the_stack() {
+    let settings = RwSignal::new(Settings::default());
+    let handle = mount_controls(settings);
+    tick().await;
+    assert_eq!(
+        settings.get_untracked().stack,
+        ftmem_core::settings::Stack::Trl,
+        "TRL SFTTrainer by default"
+    );
+    let sel: web_sys::HtmlSelectElement = document()
+        .get_element_by_id("stack")
+        .expect("#stack")
+        .unchecked_into();
+    assert_eq!(sel.value(), "trl");
+    assert!(text("#stack").contains("TRL SFTTrainer"));
+    assert!(text("#stack").contains("LLaMA-Factory"));
+    // Liger on, then the plain loop: the checkbox disappears and Liger is off (the loop takes no
+    // use_liger_kernel), so the link stays one the core accepts.
+    let cb: web_sys::HtmlInputElement = document()
+        .get_element_by_id("liger")
+        .expect("#liger")
+        .unchecked_into();
+    cb.set_checked(true);
+    cb.dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(settings.get_untracked().liger);
+    set_select("stack", "loop");
+    tick().await;
+    let s = settings.get_untracked();
+    assert_eq!(s.stack, ftmem_core::settings::Stack::Loop);
+    assert!(!s.liger);
+    assert!(document().get_element_by_id("liger").is_none());
+    assert_eq!(
+        Settings::from_query(&s.to_query()).as_ref(),
+        Ok(&s),
+        "the link round-trips"
+    );
+    // Inference has no stack.
+    set_select("mode", "inference");
+    tick().await;
+    assert!(document().get_element_by_id("stack").is_none());
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn breakdown_names_its_stack_and_what_the_others_need() {
+    use ftmem_app::breakdown::{Breakdown, StackView};
+    use ftmem_core::settings::Stack;
+    let l = gpt_oss();
+    // The gpt-oss cookbook's run: LoRA r8, micro-batch 4 × 2048 tokens, eager attention, checkpointing.
+    let s = Settings::from_query("mode=lora&rank=8&batch=4&seq=2048&attn=eager").unwrap();
+    let est = ftmem_core::estimate(&l.arch, &s);
+    let trl_total = est.as_ref().unwrap().total_bytes;
+    let view = StackView {
+        stack: s.stack,
+        liger: false,
+        others: ftmem_core::other_stacks(&l.arch, &s),
+    };
+    let estimate = Signal::derive(move || Some(est.clone()));
+    let stack = Signal::derive(move || Some(view.clone()));
+    let handle =
+        leptos::mount::mount_to(container(), move || view! { <Breakdown estimate stack /> });
+    tick().await;
+    assert!(
+        text("#stack-for").contains("TRL SFTTrainer"),
+        "{}",
+        text("#stack-for")
+    );
+    let versions = text("#stack-versions");
+    for v in [
+        "TRL 1.16",
+        "transformers 5.17",
+        "peft 0.21",
+        "bitsandbytes 0.50",
+        "torch 2.11",
+    ] {
+        assert!(versions.contains(v), "{versions}");
+    }
+    assert!(!versions.contains("liger"), "Liger is off: {versions}");
+    assert_eq!(count("#other-stacks [data-stack]"), 2);
+    let bytes = |st: Stack| {
+        attr(
+            &format!("#other-stacks [data-stack='{}']", st.as_str()),
+            "data-bytes",
+        )
+        .and_then(|b| b.parse::<u64>().ok())
+        .unwrap_or(0)
+    };
+    // The stacks disagree, and in the order their loss paths say: the fused head holds least, the loop (which
+    // keeps the logits through backward) most.
+    assert!(trl_total.0 < bytes(Stack::Trainer), "TRL below Trainer");
+    assert!(
+        bytes(Stack::Trainer) < bytes(Stack::Loop),
+        "Trainer below the loop"
+    );
+    assert!(text("#other-stacks").contains("PyTorch loop"));
+    assert!(
+        text("#other-stacks").contains(" GB"),
+        "every number has its unit"
+    );
+    drop(handle);
 }

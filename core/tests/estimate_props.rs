@@ -71,7 +71,13 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
             0u64..=2048,
         ),
         (1u64..=128, targets, 0u32..3, any::<bool>(), optim, attn),
-        (prop_oneof![Just(1u64), 2u64..=16], 0usize..5, 0usize..3, 0usize..3, any::<bool>()),
+        (
+            prop_oneof![Just(1u64), 2u64..=16],
+            0usize..5,
+            0usize..3,
+            0usize..3,
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(

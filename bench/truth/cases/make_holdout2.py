@@ -1,5 +1,5 @@
 import json, sys
-src = open("/work/main/bench/truth/cases/make_cases.py").read()
+src = open("./bench/truth/cases/make_cases.py").read()
 ns = {}
 exec(src.split("dev = [")[0], ns)
 case, ATT = ns["case"], ns["ATT"]
@@ -29,16 +29,16 @@ h2 = [
  case("llama-3.1-8b", "full", 16, 4096, "trl"),
 ]
 for c in h2: c["holdout"] = True
-sys.path.insert(0, "/work/main/bench/truth")
+sys.path.insert(0, "./bench/truth")
 import subprocess
 def admit(c):
     """An upper bound of the case's peak for run.py's scheduling: the stack-aware estimate plus 15 % and 3 GB."""
     q = ns["measure"].query(c) if "measure" in ns else None
-    r = subprocess.run(["/work/main/target/release/ftmem", "estimate", "/work/main/tests/fixtures/configs/" + c["config"], q], capture_output=True, text=True)
+    r = subprocess.run(["./target/release/ftmem", "estimate", "./tests/fixtures/configs/" + c["config"], q], capture_output=True, text=True)
     return round(json.loads(r.stdout)["total_bytes"] / 1e9 * 1.15 + 3, 1)
 import measure
 ns["measure"] = measure
 ns["admit"] = admit
 for c in h2: c["admit_gb"] = ns["admit"](c)
-json.dump(h2, open("/work/main/bench/truth/cases/holdout2.json", "w"), indent=1)
+json.dump(h2, open("./bench/truth/cases/holdout2.json", "w"), indent=1)
 print(len(h2), round(sum(c["admit_gb"] for c in h2)))

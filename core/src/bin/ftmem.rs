@@ -3,7 +3,8 @@
 //! ```text
 //! ftmem params   CONFIG.json           one JSON object: total, active, per-component parameter counts,
 //!                                      weight bytes as stored and as loaded
-//! ftmem estimate CONFIG.json [QUERY]   one JSON object: total_bytes (predicted peak), components [{name, bytes}]
+//! ftmem estimate CONFIG.json [QUERY]   one JSON object: total_bytes (predicted peak), components [{name, bytes}],
+//!                                      the stack and library versions it is for, other_stacks [{stack, total_bytes}]
 //! ftmem fit      CONFIG.json QUERY gpu=NAME_OR_GiB
 //!                                      one JSON object: largest batch / sequence / rank, fewest GPUs per sharding
 //! ```
@@ -76,6 +77,16 @@ mod ftmem_cli {
                     "shard": est.shard,
                     "offload": est.offload,
                     "cpu_bytes": est.cpu_bytes.0,
+                    "stack": settings.mode.trains().then_some(settings.stack),
+                    "liger": settings.mode.trains() && settings.liger,
+                    "versions": ftmem_core::settings::STACK_VERSIONS
+                        .iter()
+                        .map(|(p, v)| (p.to_string(), json!(v)))
+                        .collect::<serde_json::Map<String, Value>>(),
+                    "other_stacks": ftmem_core::other_stacks(&arch, &settings)
+                        .iter()
+                        .map(|o| json!({"stack": o.stack, "liger": o.liger, "total_bytes": o.total_bytes.map(|b| b.0)}))
+                        .collect::<Vec<Value>>(),
                     "query": settings.to_query(),
                 })
                 .to_string())
