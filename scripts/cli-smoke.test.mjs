@@ -76,3 +76,32 @@ test('bad input: exit 2, one line on stderr, nothing on stdout', () => {
   assertBadInput('estimate', fixture('openai__gpt-oss-20b.json'), 'mode=bogus');
   assertBadInput('no-such-command');
 });
+
+test('estimate: the stack is an input, and the JSON says which and what the others need', () => {
+  const cfg = fixture('openai__gpt-oss-20b.json');
+  const q = 'mode=lora&rank=8&batch=4&seq=2048&attn=eager'; // the gpt-oss cookbook's run
+  const trl = ftmemJson('estimate', cfg, q);
+  const trainer = ftmemJson('estimate', cfg, q + '&stack=trainer');
+  const loop = ftmemJson('estimate', cfg, q + '&stack=loop');
+  assert.equal(trl.stack, 'trl', 'TRL SFTTrainer is the default');
+  assert.equal(trainer.stack, 'trainer');
+  assert.ok(trl.total_bytes < trainer.total_bytes && trainer.total_bytes < loop.total_bytes,
+    `TRL ${trl.total_bytes} < Trainer ${trainer.total_bytes} < loop ${loop.total_bytes}`);
+  const others = Object.fromEntries(trl.other_stacks.map((o) => [o.stack, o.total_bytes]));
+  assert.deepEqual(others, { trainer: trainer.total_bytes, loop: loop.total_bytes });
+  assert.equal(trl.versions.TRL, '1.16');
+  assert.ok(!trl.components.some((c) => c.name === 'logits'), 'TRL builds no full logits');
+  assert.ok(loop.components.some((c) => c.name === 'logits'));
+  assert.equal(ftmemJson('estimate', cfg, 'mode=inference').stack, null, 'inference has no stack');
+  assertBadInput('estimate', cfg, 'stack=deepspeed');
+  assertBadInput('estimate', cfg, 'stack=loop&liger=1');
+});
+
+test('fit follows the stack: TRL fits a longer sequence than the plain loop', () => {
+  const cfg = fixture('Qwen__Qwen3-0.6B.json');
+  const trl = ftmemJson('fit', cfg, 'mode=lora&batch=4', 'gpu=24');
+  const loop = ftmemJson('fit', cfg, 'mode=lora&batch=4&stack=loop', 'gpu=24');
+  assert.ok(Number.isInteger(trl.longest_seq) && Number.isInteger(loop.longest_seq));
+  assert.ok(trl.longest_seq > loop.longest_seq, `TRL ${trl.longest_seq} vs loop ${loop.longest_seq} tokens`);
+  assert.ok(trl.total_bytes < loop.total_bytes);
+});

@@ -185,12 +185,20 @@ pub struct StackView {
     pub others: Vec<StackFigure>,
 }
 
-/// "For TRL SFTTrainer (TRL 1.16, transformers 5.17, …)" and "Same run: Transformers Trainer … 75.1 GB · PyTorch
-/// loop 82.0 GB". Ids: `#stack-for` (`data-stack`), `#stack-versions`, `#other-stacks` with one
-/// `[data-stack=<id>]` (`data-bytes`) per other stack.
-fn stack_view(v: &StackView, u: Unit, l: Lang) -> impl IntoView {
-    let name = crate::controls::stack_text(v.stack).get(l);
-    let liger = if v.liger { " + Liger" } else { "" };
+/// "For TRL SFTTrainer (TRL 1.16, transformers 5.17, …)" and "Same run, other stacks: Transformers Trainer …:
+/// 75.1 GB · PyTorch loop: 82.0 GB", as HTML (one string, every value escaped: smaller than a view tree). Ids:
+/// `#stack-for` (`data-stack`), `#stack-versions`, `#other-stacks` with one `[data-stack=<id>]` (`data-bytes`)
+/// per other stack.
+pub fn stack_html(v: &StackView, u: Unit, l: Lang) -> String {
+    use crate::chart::escape;
+    use std::fmt::Write;
+    let name = |st: Stack, liger: bool| {
+        format!(
+            "{}{}",
+            crate::controls::stack_text(st).get(l),
+            if liger { " + Liger" } else { "" }
+        )
+    };
     let versions: Vec<String> = STACK_VERSIONS
         .iter()
         .filter(|(p, _)| {
@@ -198,40 +206,32 @@ fn stack_view(v: &StackView, u: Unit, l: Lang) -> impl IntoView {
         })
         .map(|(p, ver)| format!("{p} {ver}"))
         .collect();
-    let others = v
-        .others
-        .iter()
-        .map(|o| {
-            let label = format!(
-                "{}{}",
-                crate::controls::stack_text(o.stack).get(l),
-                if o.liger { " + Liger" } else { "" }
-            );
-            let value = o
-                .total_bytes
-                .map(|b| u.format(b))
-                .unwrap_or_else(|| "—".into());
-            view! {
-                <span class="other-stack" data-stack=o.stack.as_str()
-                    data-bytes=o.total_bytes.map(|b| b.0.to_string()).unwrap_or_default()>
-                    {format!("{label}: {value}")}
-                </span>
-            }
-        })
-        .collect_view();
-    view! {
-        <p class="stack-note">
-            <span id="stack-for" data-stack=v.stack.as_str()>
-                {match l { Lang::En => format!("For {name}{liger}"), Lang::Ko => format!("{name}{liger} 기준") }}
-            </span>
-            " "
-            <span id="stack-versions" class="muted small">{format!("({})", versions.join(", "))}</span>
-        </p>
-        <p class="stack-note small" id="other-stacks">
-            {T::new("Same run, other stacks: ", "같은 설정, 다른 스택: ").get(l)}
-            {others}
-        </p>
+    let this = name(v.stack, v.liger);
+    let mut out = String::with_capacity(400);
+    let _ = write!(
+        out,
+        r#"<p class="stack-note"><span id="stack-for" data-stack="{}">{}</span> <span id="stack-versions" class="muted small">({})</span></p><p class="stack-note small" id="other-stacks">{}"#,
+        v.stack.as_str(),
+        escape(&match l {
+            Lang::En => format!("For {this}"),
+            Lang::Ko => format!("{this} 기준"),
+        }),
+        escape(&versions.join(", ")),
+        T::new("Same run, other stacks: ", "같은 설정, 다른 스택: ").get(l),
+    );
+    for o in &v.others {
+        let value = o.total_bytes.map(|b| u.format(b)).unwrap_or_else(|| "—".into());
+        let _ = write!(
+            out,
+            r#"<span class="other-stack" data-stack="{}" data-bytes="{}">{}: {}</span>"#,
+            o.stack.as_str(),
+            o.total_bytes.map(|b| b.0).unwrap_or(0),
+            escape(&name(o.stack, o.liger)),
+            escape(&value),
+        );
     }
+    out.push_str("</p>");
+    out
 }
 
 /// The breakdown for `estimate` (`None` while no model is loaded), figures in `unit` (the total in both).
@@ -271,7 +271,10 @@ pub fn Breakdown(
                 let l = lang.get();
                 let u = unit.get();
                 let ok = estimate.with(|e| matches!(e, Some(Ok(_))));
-                stack.and_then(|s| s.get()).filter(|_| ok).map(|v| stack_view(&v, u, l))
+                stack
+                    .and_then(|s| s.get())
+                    .filter(|_| ok)
+                    .map(|v| view! { <div inner_html=stack_html(&v, u, l)></div> })
             }}
         </section>
     }

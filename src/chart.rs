@@ -198,7 +198,7 @@ pub fn chart_svg(
     );
     if let (Some((name, bytes)), Some(x)) = (cap, lay.capacity_x) {
         // Keep the label inside the chart: to the left of the mark when the mark is on the right.
-        let (anchor, tx) = if x > 60.0 {
+        let (anchor, tx) = if x > 50.0 {
             ("end", x - 0.8)
         } else {
             ("start", x + 0.8)

@@ -221,7 +221,7 @@ fn KeySelect(
 ///
 /// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
 /// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
-/// training only: `#stack` (what drives the step) and `#liger` (TRL and Trainer only);
+/// training only: `#stack` (what drives the step) and `#liger` (disabled for the plain loop);
 /// training only: `#gpus` (GPUs in the job), `#shard`, `#offload`, with `#gpus-error`, `#shard-error`,
 /// `#offload-error` for a value or combination the core refuses (the settings in force stay).
 #[component]
@@ -354,13 +354,12 @@ pub fn Controls(
                     <KeySelect settings id="stack" key="stack" label=T::new("Training stack", "학습 스택")
                         options=Stack::ALL.iter().map(|&s| (s.as_str(), stack_text(s))).collect()
                         current=Signal::derive(move || settings.with(|s| s.stack.as_str().to_string())) />
-                    <Show when=move || settings.with(|s| s.stack != Stack::Loop)>
-                        <div class="field check">
-                            <input id="liger" type="checkbox" prop:checked=move || settings.with(|s| s.liger)
-                                on:change=move |ev| { let _ = set_key(settings, "liger", if event_target_checked(&ev) { "1" } else { "0" }); } />
-                            <label for="liger">{tr(T::new("Liger kernels (use_liger_kernel=True)", "Liger 커널 (use_liger_kernel=True)"))}</label>
-                        </div>
-                    </Show>
+                    <div class="field check">
+                        <input id="liger" type="checkbox" prop:checked=move || settings.with(|s| s.liger)
+                            prop:disabled=move || settings.with(|s| s.stack == Stack::Loop)
+                            on:change=move |ev| { let _ = set_key(settings, "liger", if event_target_checked(&ev) { "1" } else { "0" }); } />
+                        <label for="liger">{tr(T::new("Liger kernels (use_liger_kernel=True)", "Liger 커널 (use_liger_kernel=True)"))}</label>
+                    </div>
                     <div class="field">
                         <label for="optim">{tr(T::new("Optimizer", "옵티마이저"))}</label>
                         <select id="optim" on:change=move |ev| { let _ = set_key(settings, "optim", &event_target_value(&ev)); }>

@@ -8,7 +8,7 @@ use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
-pub const SETTINGS_KEYS: [&str; 17] = [
+pub const SETTINGS_KEYS: [&str; 19] = [
     "model",
     "rev",
     "mode",
@@ -26,6 +26,8 @@ pub const SETTINGS_KEYS: [&str; 17] = [
     "gpus",
     "shard",
     "offload",
+    "stack",
+    "liger",
 ];
 
 /// UI-only query keys the page reads and writes itself: the language, the unit, the chosen GPU.

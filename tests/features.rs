@@ -482,7 +482,7 @@ async fn stack_select_and_liger_follow_the_stack() {
     assert_eq!(sel.value(), "trl");
     assert!(text("#stack").contains("TRL SFTTrainer"));
     assert!(text("#stack").contains("LLaMA-Factory"));
-    // Liger on, then the plain loop: the checkbox disappears and Liger is off (the loop takes no
+    // Liger on, then the plain loop: the checkbox is disabled and Liger is off (the loop takes no
     // use_liger_kernel), so the link stays one the core accepts.
     let cb: web_sys::HtmlInputElement = document()
         .get_element_by_id("liger")
@@ -498,7 +498,11 @@ async fn stack_select_and_liger_follow_the_stack() {
     let s = settings.get_untracked();
     assert_eq!(s.stack, ftmem_core::settings::Stack::Loop);
     assert!(!s.liger);
-    assert!(document().get_element_by_id("liger").is_none());
+    let cb: web_sys::HtmlInputElement = document()
+        .get_element_by_id("liger")
+        .expect("#liger")
+        .unchecked_into();
+    assert!(cb.disabled() && !cb.checked(), "the loop takes no Liger");
     assert_eq!(
         Settings::from_query(&s.to_query()).as_ref(),
         Ok(&s),

@@ -232,6 +232,27 @@ describe('ftmem release build in Chromium', () => {
     lastGood = { url: page.url(), view: await readView(), bytes: after, controls: await readControls() };
   });
 
+  e2e('the training stack is an input: the total, the link and the breakdown follow it', async () => {
+    const trl = await totalBytes();
+    assert.match(await text('#stack-for'), /TRL SFTTrainer/, 'TRL SFTTrainer by default');
+    assert.match(await text('#stack-versions'), /TRL 1\.16.*transformers 5\.17/);
+    const others = await page.locator('#other-stacks [data-stack]').count();
+    assert.equal(others, 2, 'one figure per other stack');
+    const trainerShown = Number(await page.locator('#other-stacks [data-stack="trainer"]').getAttribute('data-bytes'));
+    await setControl('#stack', 'trainer');
+    const trainer = await until('#total-bytes changes with the stack', async () => {
+      const b = await totalBytes();
+      return b !== trl ? b : 0;
+    });
+    assert.equal(trainer, trainerShown, 'the other-stacks line said what Trainer would need');
+    await until('the URL has stack=trainer', async () => new URL(page.url()).searchParams.get('stack') === 'trainer');
+    assert.match(await text('#stack-for'), /Transformers Trainer/);
+    await until('the title names the stack', async () => /Trainer/.test(await page.title()));
+    await setControl('#stack', 'trl');
+    await until('back to TRL', async () => (await totalBytes()) === trl);
+    await until('the default stack leaves the link', async () => !new URL(page.url()).searchParams.has('stack'));
+  });
+
   e2e('reloading from the URL restores the same view', async () => {
     assert.ok(lastGood, 'a model was loaded');
     const fetchesBefore = hubRequests(hubPath(GPT_OSS));
@@ -452,7 +473,7 @@ describe('ftmem release build in Chromium', () => {
     assert.equal(new URL(page.url()).search, '', 'the link stays bare');
   });
   e2e('warnings explain surprising settings: QLoRA of gpt-oss, eager attention, a too-long sequence', async () => {
-    await page.goto(servers.appUrl + '/?mode=qlora&seq=200000');
+    await page.goto(servers.appUrl + '/?mode=qlora&seq=200000&stack=trainer');
     await until('#arch-model-type shows gpt_oss', async () => (await text('#arch-model-type')).includes('gpt_oss'));
     await until('#warnings lists three warnings', async () => (await page.locator('#warnings li').count()) === 3);
     for (const code of ['seq_exceeds_context', 'stacked_experts_not_quantized', 'eager_attention']) {
@@ -464,5 +485,9 @@ describe('ftmem release build in Chromium', () => {
     await until('only the eager warning stays', async () => (await page.locator('#warnings li').count()) === 1);
     await setControl('#attn', 'sdpa');
     await until('no warnings', async () => (await page.locator('#warnings').count()) === 0);
+    // TRL's own trap: max_length defaults to 1024 and truncates the 2048-token rows.
+    await setControl('#stack', 'trl');
+    await until('the TRL max_length warning', async () =>
+      (await page.locator('#warnings li[data-code="trl_max_length"]').count()) === 1);
   });
 });
