@@ -122,6 +122,48 @@ fn median_max(errs: impl Iterator<Item = f64>) -> (f64, f64) {
     (median, v[n - 1])
 }
 
+/// Measured out-of-memory runs (`"error": "OOM"`): the estimate must say they do not fit the GPU they ran on
+/// (`gpu_capacity_bytes` of the file's `_meta`, what `torch.cuda.mem_get_info` reports as total).
+#[test]
+fn measured_ooms_are_predicted_as_ooms() {
+    let mut n = 0;
+    for file in FILES {
+        let Ok(text) = std::fs::read_to_string(fixtures().join("truth").join(file)) else {
+            continue;
+        };
+        let mut capacity = None;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).expect("truth line is JSON");
+            if let Some(c) = v["_meta"]["gpu_capacity_bytes"].as_u64() {
+                capacity = Some(c);
+            }
+            if v["error"].as_str() != Some("OOM") {
+                continue;
+            }
+            let cap = capacity.expect("an OOM row needs the file's gpu_capacity_bytes");
+            let cfg = v["config"].as_str().expect("config");
+            let text = std::fs::read_to_string(fixtures().join("configs").join(cfg)).unwrap();
+            let arch = parse_config(&text).unwrap();
+            let s = Settings::from_query(v["query"].as_str().unwrap()).unwrap();
+            let e = estimate(&arch, &s).unwrap();
+            println!(
+                "OOM {}: predicted {:.1} GB on a {:.1} GB GPU",
+                v["name"],
+                e.total_bytes.gb(),
+                cap as f64 / 1e9
+            );
+            assert!(
+                e.total_bytes.0 > cap,
+                "{}: measured OOM, predicted {} bytes fit in {cap}",
+                v["name"],
+                e.total_bytes.0
+            );
+            n += 1;
+        }
+    }
+    println!("{n} measured OOM runs, all predicted as OOM");
+}
+
 #[test]
 fn total_bytes_within_bounds_on_measured_runs() {
     let rows = rows();
