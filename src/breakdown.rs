@@ -220,7 +220,10 @@ pub fn stack_html(v: &StackView, u: Unit, l: Lang) -> String {
         T::new("Same run, other stacks: ", "같은 설정, 다른 스택: ").get(l),
     );
     for o in &v.others {
-        let value = o.total_bytes.map(|b| u.format(b)).unwrap_or_else(|| "—".into());
+        let value = o
+            .total_bytes
+            .map(|b| u.format(b))
+            .unwrap_or_else(|| "—".into());
         let _ = write!(
             out,
             r#"<span class="other-stack" data-stack="{}" data-bytes="{}">{}: {}</span>"#,

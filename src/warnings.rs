@@ -30,6 +30,9 @@ fn korean(w: &Warning) -> &'static str {
         WarningCode::TrlMaxLength => {
             "TRL SFTConfig의 max_length 기본값은 1024 토큰이라 더 긴 행은 잘립니다. 이 길이로 학습하려면 max_length를 시퀀스 길이로 지정하세요 (추정치는 지정했다고 가정합니다)."
         }
+        WarningCode::LigerNotApplied => {
+            "liger-kernel 0.8.5에는 이 모델 유형의 커널이 없어 use_liger_kernel=True를 켜도 달라지는 것이 없습니다."
+        }
         WarningCode::TrlPacking => {
             "TRL은 마이크로배치마다 가장 긴 행에 맞춰 패딩합니다. packing=True나 padding_free=True를 쓰면 한 행이 여러 예제를 이어 붙인 max_length 토큰이 되므로, 한 스텝에 실제로 들어가는 토큰 수를 입력하세요."
         }

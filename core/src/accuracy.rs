@@ -5,15 +5,14 @@
 //! shown to users cannot go stale.
 //!
 //! Two kinds of figure: [`RUNS`], [`MEDIAN_PCT`], [`MAX_PCT`] over every measured run (most of them runs the
-//! model was written against), and [`holdout`], per stack, over the hold-out runs of `bench/truth/`
-//! (`peaks_h200_stacks_holdout2.jsonl`: measured after the stack model was finished, never used to change it):
-//! the out-of-sample figure.
+//! model was written against), and [`holdout`], per stack, over the hold-out runs of `bench/truth/` never used to
+//! change that stack's model ([`holdout_files`]): the out-of-sample figure.
 
 use crate::settings::Stack;
 
 /// Measured runs in the calibration set (H200, torch 2.11, transformers 5.17, peft 0.21, bitsandbytes 0.50,
 /// TRL 1.16, liger-kernel 0.8.5).
-pub const RUNS: u32 = 184;
+pub const RUNS: u32 = 205;
 /// Median |error| of `total_bytes` over them, in percent, rounded up to a tenth.
 pub const MEDIAN_PCT: f64 = 2.3;
 /// Largest |error| of `total_bytes` over them, in percent, rounded up to a tenth.
@@ -31,26 +30,38 @@ pub struct Holdout {
     pub max_pct: f64,
 }
 
-/// The hold-out figure of `stack` (see the module doc).
+/// The hold-out figure of `stack` (see the module doc): TRL `SFTTrainer` 12 runs, median 2.97 %, max 5.12 %;
+/// `Trainer` 7 runs, 1.45 %, 7.97 %; the plain loop 6 runs, 2.73 %, 7.99 %.
 pub const fn holdout(stack: Stack) -> Holdout {
     match stack {
         Stack::Trl => Holdout {
-            runs: 0,
-            median_pct: 0.0,
-            max_pct: 0.0,
+            runs: 12,
+            median_pct: 3.0,
+            max_pct: 5.2,
         },
         Stack::Trainer => Holdout {
-            runs: 0,
-            median_pct: 0.0,
-            max_pct: 0.0,
+            runs: 7,
+            median_pct: 1.5,
+            max_pct: 8.0,
         },
         Stack::Loop => Holdout {
-            runs: 0,
-            median_pct: 0.0,
-            max_pct: 0.0,
+            runs: 6,
+            median_pct: 2.8,
+            max_pct: 8.0,
         },
     }
 }
 
-/// The file whose runs [`holdout`] summarises (`tests/fixtures/truth/`).
-pub const HOLDOUT_FILE: &str = "peaks_h200_stacks_holdout2.jsonl";
+/// The files (`tests/fixtures/truth/`) whose runs of `stack` are out of sample: hold-out 2
+/// (`peaks_h200_stacks_holdout2.jsonl`, measured after the stack model was finished) for TRL and `Trainer`,
+/// whose mechanisms were revised after reading hold-out 1; both hold-outs for the plain loop, whose model no
+/// revision of this work touched.
+pub fn holdout_files(stack: Stack) -> &'static [&'static str] {
+    match stack {
+        Stack::Trl | Stack::Trainer => &["peaks_h200_stacks_holdout2.jsonl"],
+        Stack::Loop => &[
+            "peaks_h200_stacks_holdout.jsonl",
+            "peaks_h200_stacks_holdout2.jsonl",
+        ],
+    }
+}

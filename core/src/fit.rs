@@ -1,8 +1,11 @@
 //! "What fits": the largest micro-batch, the longest sequence and the largest LoRA rank whose predicted peak
 //! ([`crate::estimate()`]'s `total_bytes`) stays within a GPU's memory, every other setting fixed (issue 7 §3).
 //!
-//! The estimate is monotone non-decreasing in each of these settings (a property test checks it), so the exact
-//! boundary is found by an exponential search for an upper bound followed by a binary search: O(log n)
+//! The estimate is monotone non-decreasing in each of these settings (a property test checks it) except in one
+//! regime, `Trainer` full fine-tuning with gradient checkpointing, where the allocator's slack drops once the
+//! checkpoints outgrow the gradient-sized holes of the loss segments (`allocator::polluted_loss_segment`), so the
+//! boundary is found by an exponential search for an upper bound followed by a binary search, and searched again
+//! upward from the current value when that one fits but the first search ended below it: O(log n)
 //! estimates, about 50 at most per setting. [`fewest_gpus`] finds, for each sharding strategy, the fewest GPUs
 //! of the kind that fit (the per-GPU estimate is non-increasing in the GPU count under ZeRO/FSDP), and
 //! [`fit_report`] gathers all of it.
@@ -33,6 +36,13 @@ impl Knob {
             Knob::Rank => (1, MAX_RANK),
         }
     }
+    fn get(self, s: &Settings) -> u64 {
+        match self {
+            Knob::Batch => s.batch,
+            Knob::Seq => s.seq,
+            Knob::Rank => s.rank,
+        }
+    }
     fn set(self, s: &mut Settings, v: u64) {
         match self {
             Knob::Batch => s.batch = v,
@@ -54,6 +64,7 @@ pub fn largest_fitting(
     capacity: Bytes,
 ) -> Result<Option<u64>, EstimateError> {
     let (lo_bound, hi_bound) = knob.range();
+    let current = knob.get(settings);
     let mut s = settings.clone();
     let mut fits = |v: u64| -> Result<bool, EstimateError> {
         knob.set(&mut s, v);
@@ -66,6 +77,20 @@ pub fn largest_fitting(
     if !fits(lo_bound)? {
         return Ok(None);
     }
+    let first = search_up(&mut fits, lo_bound, hi_bound)?;
+    if current > first && current <= hi_bound && fits(current)? {
+        return Ok(Some(search_up(&mut fits, current, hi_bound)?));
+    }
+    Ok(Some(first))
+}
+
+/// Exponential then binary search for the last fitting value above `from` (which fits), up to `hi_bound`.
+fn search_up(
+    fits: &mut impl FnMut(u64) -> Result<bool, EstimateError>,
+    from: u64,
+    hi_bound: u64,
+) -> Result<u64, EstimateError> {
+    let lo_bound = from;
     // Exponential search: `good` fits, `bad` does not (or is past the bound).
     let mut good = lo_bound;
     let mut bad = None;
@@ -81,7 +106,7 @@ pub fn largest_fitting(
     }
     let mut bad = match bad {
         Some(b) => b,
-        None if fits(hi_bound)? => return Ok(Some(hi_bound)),
+        None if fits(hi_bound)? => return Ok(hi_bound),
         None => hi_bound,
     };
     while bad - good > 1 {
@@ -92,7 +117,7 @@ pub fn largest_fitting(
             bad = mid;
         }
     }
-    Ok(Some(good))
+    Ok(good)
 }
 
 /// Largest number of GPUs [`fewest_gpus`] searches.

@@ -700,7 +700,7 @@ impl Settings {
                 _ => {}
             }
         }
-        if s.liger && s.stack == Stack::Loop {
+        if s.liger && s.stack == Stack::Loop && s.mode.trains() {
             return Err(QueryError {
                 key: "liger".into(),
                 message:

@@ -35,6 +35,8 @@ pub enum WarningCode {
     /// packing turns padding-free on) or `padding_free=True` makes a row `max_length` tokens of concatenated
     /// examples (or one flattened row per micro-batch), so the sequence length to enter is what a step holds.
     TrlPacking,
+    /// `liger=1` on a `model_type` liger-kernel 0.8.5 does not patch: the run is as without Liger.
+    LigerNotApplied,
 }
 
 /// One warning.
@@ -76,6 +78,18 @@ pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
                  and prepare_model_for_kbit_training upcasts them to fp32, so QLoRA needs more memory than LoRA"
             }
             .into(),
+        });
+    }
+    if settings.mode.trains()
+        && settings.liger
+        && !crate::estimate::run::liger_patches(&arch.model_type)
+    {
+        out.push(Warning {
+            code: WarningCode::LigerNotApplied,
+            message: format!(
+                "liger-kernel 0.8.5 has no kernels for model_type {}: use_liger_kernel=True leaves it as it is",
+                arch.model_type
+            ),
         });
     }
     if settings.mode.trains() && settings.stack == Stack::Trl {
@@ -193,6 +207,17 @@ mod tests {
             codes(&a, "mode=qlora&seq=1024").is_empty(),
             "dense llama: no expert warning"
         );
+    }
+
+    #[test]
+    fn liger_on_a_model_it_does_not_patch_is_flagged() {
+        let gpt2 = arch("openai-community__gpt2.mlc.json");
+        assert!(
+            codes(&gpt2, "stack=trainer&liger=1&seq=512").contains(&WarningCode::LigerNotApplied)
+        );
+        assert!(!codes(&gpt2, "stack=trainer&seq=512").contains(&WarningCode::LigerNotApplied));
+        let llama = arch("meta-llama__Llama-2-7b-hf.json");
+        assert!(!codes(&llama, "stack=trainer&liger=1").contains(&WarningCode::LigerNotApplied));
     }
 
     #[test]

@@ -242,54 +242,66 @@ fn total_bytes_within_bounds_on_measured_runs() {
     assert!(median <= 5.0, "median |error| {median:.2} % > 5 %");
     assert!(max <= 12.0, "max |error| {max:.2} % > 12 %");
 
-    // Out of sample, per stack (issue 10): on each hold-out file of the stack model, median |error| <= 3 % and
-    // max <= 10 % for every stack (Liger runs counted with their stack). The first file is the one measured
-    // before the stack model was finished (its first figure is in bench/truth/results/); the second was
-    // measured after, against the finished model.
+    // Out of sample, per stack (issue 10): median |error| <= 3 % and max <= 10 % on the hold-out runs never used
+    // to change that stack's model (`accuracy::holdout_files`; Liger runs counted with their stack). Hold-out 1
+    // was read once the model was written and two trainer/TRL mechanisms were revised on it, so for TRL and
+    // `Trainer` only hold-out 2 (measured after) is out of sample; the loop's model did not change on either.
     use ftmem_core::accuracy;
     use ftmem_core::settings::Stack;
     let base = |r: &Row| r.stack.trim_end_matches("+liger").to_string();
     println!();
-    for file in ["peaks_h200_stacks_holdout.jsonl", accuracy::HOLDOUT_FILE] {
+    for file in [
+        "peaks_h200_stacks_holdout.jsonl",
+        "peaks_h200_stacks_holdout2.jsonl",
+    ] {
         for st in Stack::ALL {
             let part: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.file == file && base(r) == st.as_str())
                 .collect();
-            if part.is_empty() {
-                continue;
-            }
-            let (m, x) = median_max(part.iter().map(|r| r.err_total()));
-            println!(
-                "hold-out {file:<34} {:<8} runs {:>2}: total median |error| {m:5.2} %, max {x:5.2} %",
-                st.as_str(),
-                part.len()
-            );
-            assert!(
-                m <= 3.0,
-                "{file} {}: median |error| {m:.2} % > 3 %",
-                st.as_str()
-            );
-            assert!(
-                x <= 10.0,
-                "{file} {}: max |error| {x:.2} % > 10 %",
-                st.as_str()
-            );
-            if file == accuracy::HOLDOUT_FILE {
-                let h = accuracy::holdout(st);
-                assert_eq!(
-                    h.runs as usize,
-                    part.len(),
-                    "update accuracy::holdout({st:?}).runs"
+            if !part.is_empty() {
+                let (m, x) = median_max(part.iter().map(|r| r.err_total()));
+                println!(
+                    "hold-out {file:<34} {:<8} runs {:>2}: total median |error| {m:5.2} %, max {x:5.2} %",
+                    st.as_str(),
+                    part.len()
                 );
-                for (what, measured, stated) in [("median", m, h.median_pct), ("max", x, h.max_pct)]
-                {
-                    assert!(
-                        measured <= stated && stated - measured < 1.0,
-                        "accuracy::holdout({st:?}) states {what} {stated} %, the table gives {measured:.2} %"
-                    );
-                }
             }
+        }
+    }
+    for st in Stack::ALL {
+        let files = accuracy::holdout_files(st);
+        let part: Vec<&Row> = rows
+            .iter()
+            .filter(|r| files.contains(&r.file) && base(r) == st.as_str())
+            .collect();
+        let (m, x) = median_max(part.iter().map(|r| r.err_total()));
+        println!(
+            "out of sample {:<8} ({}) runs {:>2}: total median |error| {m:5.2} %, max {x:5.2} %",
+            st.as_str(),
+            files.join(" + "),
+            part.len()
+        );
+        assert!(!part.is_empty(), "{st:?}: no hold-out runs");
+        assert!(
+            m <= 3.0,
+            "{st:?} out of sample: median |error| {m:.2} % > 3 %"
+        );
+        assert!(
+            x <= 10.0,
+            "{st:?} out of sample: max |error| {x:.2} % > 10 %"
+        );
+        let h = accuracy::holdout(st);
+        assert_eq!(
+            h.runs as usize,
+            part.len(),
+            "update accuracy::holdout({st:?}).runs"
+        );
+        for (what, measured, stated) in [("median", m, h.median_pct), ("max", x, h.max_pct)] {
+            assert!(
+                measured <= stated && stated - measured < 1.0,
+                "accuracy::holdout({st:?}) states {what} {stated} %, the table gives {measured:.2} %"
+            );
         }
     }
 

@@ -113,6 +113,15 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
         .prop_filter("valid sharding", |s| s.check_sharding().is_ok())
 }
 
+/// `Trainer` full fine-tuning with gradient checkpointing: the one regime where more tokens can lower the total.
+/// Measured: the next step's checkpoints land in the gradient-sized holes of the freed fp32 loss segments while
+/// they fit there (`qwen2.5-1.5b/full-bf16-gc/*/trainer`: 4.4 GB of slack), and in the freed recomputed-layer
+/// blocks once they do not (`qwen3-0.6b/full-bf16-gc/b4s1024/trainer`: 1.4 GB), so the slack falls by one fp32
+/// loss block at that size (`allocator::polluted_loss_segment`); `fit` searches past such a drop.
+fn trainer_full_gc(s: &Settings) -> bool {
+    s.stack == Stack::Trainer && s.mode == Mode::Full && s.gc
+}
+
 /// The estimate's total, or `None` when the settings do not fit the model (LoRA targets that match nothing).
 /// Overflow or a panic fails the test: the settings here are far below the limits.
 fn total(arch: &Architecture, s: &Settings) -> Option<u64> {
@@ -170,17 +179,21 @@ proptest! {
         prop_assert!(e.reserved_bytes >= e.allocated_bytes && e.total_bytes > e.reserved_bytes);
     }
 
-    /// A larger micro-batch never lowers the total.
+    /// A larger micro-batch never lowers the total, except for `Trainer` full fine-tuning with gradient
+    /// checkpointing ([`trainer_full_gc`]).
     #[test]
     fn monotone_in_micro_batch(fi in fixture_index(), s in arb_settings(), extra in 1u64..=16) {
+        prop_assume!(!trainer_full_gc(&s));
         let mut big = s.clone();
         big.batch += extra;
         le(&fixtures()[fi], &s, &big, "micro-batch")?;
     }
 
-    /// A longer sequence (the prompt for inference) never lowers the total.
+    /// A longer sequence (the prompt for inference) never lowers the total, except for `Trainer` full
+    /// fine-tuning with gradient checkpointing ([`trainer_full_gc`]).
     #[test]
     fn monotone_in_sequence_length(fi in fixture_index(), s in arb_settings(), extra in 1u64..=4096) {
+        prop_assume!(!trainer_full_gc(&s));
         let mut big = s.clone();
         big.seq += extra;
         le(&fixtures()[fi], &s, &big, "sequence length")?;

@@ -47,8 +47,14 @@ pub(crate) enum LossPath {
     LigerFlce,
 }
 
+/// Whether liger-kernel 0.8.5 patches this `model_type` ([`LIGER_MODEL_TYPES`]).
+pub(crate) fn liger_patches(model_type: &str) -> bool {
+    LIGER_MODEL_TYPES.contains(&model_type)
+}
+
 /// The `model_type`s liger-kernel 0.8.5 patches (`liger_kernel.transformers.monkey_patch`
-/// `MODEL_TYPE_TO_APPLY_LIGER_FN`, the text models among them); others run unpatched with a warning.
+/// `MODEL_TYPE_TO_APPLY_LIGER_FN`); others run unpatched (transformers logs it; the estimate warns,
+/// `warnings::WarningCode::LigerNotApplied`).
 const LIGER_MODEL_TYPES: [&str; 53] = [
     "deepseek_v2",
     "deepseek_v3",
@@ -244,7 +250,7 @@ impl<'a> Run<'a> {
         } else {
             4
         };
-        let liger = trainer && s.liger && LIGER_MODEL_TYPES.contains(&arch.model_type.as_str());
+        let liger = trainer && s.liger && liger_patches(&arch.model_type);
         let loss = match stack {
             Stack::Loop => LossPath::Logits { keep_out: true },
             Stack::Trl => LossPath::FusedHead,
