@@ -9,7 +9,7 @@ process (checked first), cases run one at a time. A case whose process reports a
 shapes a row. Cases marked `holdout: true` go to `holdout.jsonl` and are not printed: nobody looks at them while
 the estimator is written.
 
-usage: run.py CASES.json [...] --configs DIR --out DIR [--jobs 4] [--budget-gb 128] [--deadline-s 540]
+usage: run.py CASES.json|FIXTURE.jsonl [...] --configs DIR --out DIR [--jobs 4] [--budget-gb 128] [--deadline-s 540]
 Each case may carry `admit_gb` (an upper bound of its peak, for scheduling; default 40) and `solo: true`.
 Writes OUT/results.jsonl, OUT/holdout.jsonl, OUT/snapshots.jsonl, OUT/unrun.json, OUT/log.txt.
 """
@@ -29,6 +29,24 @@ def nvml_works():
         return False
 
 
+# The fields of a fixture row that describe its case (the rest are measurements).
+CASE_KEYS = ("name", "config", "method", "batch", "seq", "stack", "liger", "weights", "amp", "rank", "targets",
+             "lora_dropout", "grad_ckpt", "optimizer", "attn", "quant_type", "double_quant", "new_tokens", "steps")
+
+
+def load_cases(path):
+    """A case list (`.json`), or a fixture file of `tests/fixtures/truth/` (`.jsonl`): every measured row is its
+    own case again (rows without a stack are the plain loop), so any row can be re-measured."""
+    if not path.endswith(".jsonl"):
+        return json.load(open(path))
+    out = []
+    for line in open(path):
+        r = json.loads(line) if line.strip() else {}
+        if "config" in r and "method" in r:
+            out.append({k: r[k] for k in CASE_KEYS if k in r})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cases", nargs="+")
@@ -42,7 +60,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     cases = []
     for f in a.cases:
-        cases += json.load(open(f))
+        cases += load_cases(f)
     jobs = a.jobs if nvml_works() else 1
     log = open(os.path.join(a.out, "log.txt"), "a")
     log.write(f"jobs {jobs} (NVML per-process memory {'works' if jobs > 1 else 'unavailable or 1 job asked'})\n")

@@ -27,6 +27,12 @@
 //!   residual stream is bf16 and the adapters are bf16. `Trainer` (LLaMA-Factory, Axolotl) and the loop follow
 //!   PEFT's recipe (fp32 upcast, fp32 adapters).
 //! - **the loss** ([`LossPath`]), modelled in `logits.rs`.
+//!
+//! The `attention_mask` both trainers pass (TRL's `DataCollatorForLanguageModeling`, `Trainer` batches) is all
+//! ones for rows of `seq` tokens: transformers' `create_causal_mask` then drops it for SDPA (`is_causal=True`,
+//! flash kernel, no `batch × seq × seq` mask), as with no mask in the loop. Padded rows would make a 4-D boolean
+//! mask (`batch × seq²` bytes) and the memory-efficient kernel; the estimate assumes full rows (the `TrlPacking`
+//! warning says so for TRL).
 
 use super::EstimateError;
 use crate::arch::{Architecture, Layer, Module};
