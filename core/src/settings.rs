@@ -130,14 +130,6 @@ impl Stack {
             _ => return None,
         })
     }
-    /// The name people know it by (English; the UI translates the description, not the product names).
-    pub fn label(self) -> &'static str {
-        match self {
-            Stack::Trl => "TRL SFTTrainer",
-            Stack::Trainer => "Transformers Trainer (LLaMA-Factory, Axolotl)",
-            Stack::Loop => "PyTorch loop",
-        }
-    }
     /// Every stack, in the order a UI lists them.
     pub const ALL: [Stack; 3] = [Stack::Trl, Stack::Trainer, Stack::Loop];
 }
