@@ -205,10 +205,13 @@ async fn app_reads_and_writes_the_query_string() {
         .expect("mode")
         .unchecked_into();
     assert_eq!(mode.value(), "full");
-    assert_eq!(
-        window.location().search().unwrap_or_default(),
-        "?mode=full&seq=512&lang=ko"
-    );
+    // The URL write is deferred to a later task (crate::deferred): wait for it, as for the edit below.
+    let cleaned = "?mode=full&seq=512&lang=ko";
+    eventually(2000, || {
+        window.location().search().unwrap_or_default() == cleaned
+    })
+    .await;
+    assert_eq!(window.location().search().unwrap_or_default(), cleaned);
 
     set_input("batch", "3");
     let want = "?mode=full&batch=3&seq=512&lang=ko";
