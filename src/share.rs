@@ -72,7 +72,7 @@ pub fn page_title_in(
     parts.join(" · ")
 }
 
-/// Short name of a stack for titles: `TRL`, `Trainer`, `loop`, with `+Liger`.
+/// Short name of a stack for titles: `TRL`, `Trainer`, `PyTorch loop`, the trainers with `+Liger`.
 pub fn stack_short(stack: Stack, liger: bool) -> &'static str {
     match (stack, liger) {
         (Stack::Trl, false) => "TRL",
