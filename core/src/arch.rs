@@ -287,4 +287,8 @@ pub struct Architecture {
     pub outer_modules: Vec<Module>,
     /// The decoder layers, in order.
     pub layers: Vec<Layer>,
+    /// Bytes of the weights as stored, read from the checkpoint's safetensors headers
+    /// ([`crate::checkpoint::attach`]): set only when the checkpoint is quantized and its parameter count equals
+    /// the family model's; inference in the checkpoint's own format (`precision=stored`) then takes this figure.
+    pub checkpoint_weights: Option<crate::units::Bytes>,
 }

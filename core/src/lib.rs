@@ -10,6 +10,7 @@
 
 pub mod accuracy;
 pub mod arch;
+pub mod checkpoint;
 pub mod config;
 pub mod estimate;
 pub mod families;

@@ -19,8 +19,13 @@ pub struct ComponentParams {
 pub struct ParamCounts {
     /// Unique parameters (tied embeddings counted once).
     pub total: Params,
-    /// Parameters used per token (= total for dense models).
+    /// Parameters used per token (= total for dense models), the input embedding included.
     pub active: Params,
+    /// Active parameters as MoE model cards count them: without the input embedding (gpt-oss-20b's card: "3.6B
+    /// active", of which the 4.19 B here minus the 0.58 B embedding; its card says it leaves the embedding out).
+    /// With tied embeddings the shared matrix stays, as the output head; learned position embeddings go.
+    /// `None` for dense models, whose cards give one figure (= `total`).
+    pub active_without_embedding: Option<Params>,
     /// Per-component counts, in [`Component`] order, zero components left out.
     pub components: Vec<ComponentParams>,
     /// True when the family is not known exactly.
@@ -61,9 +66,24 @@ pub fn count(arch: &Architecture) -> ParamCounts {
             .map(|c| c.active.0)
             .fold(0u64, u64::saturating_add),
     );
+    let embedding = components
+        .iter()
+        .find(|c| c.component == Component::Embeddings)
+        .map_or(0, |c| c.active.0);
+    let head_share = if arch.tie_word_embeddings {
+        arch.vocab_size
+            .saturating_mul(arch.hidden_size)
+            .min(embedding)
+    } else {
+        0
+    };
+    let active_without_embedding = arch
+        .num_experts
+        .map(|_| Params(active.0.saturating_sub(embedding - head_share)));
     ParamCounts {
         total,
         active,
+        active_without_embedding,
         components,
         approximate: arch.approximate,
     }

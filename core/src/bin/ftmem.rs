@@ -1,8 +1,11 @@
 //! `ftmem`: the estimator core on the command line.
 //!
 //! ```text
-//! ftmem params   CONFIG.json           one JSON object: total, active, per-component parameter counts,
-//!                                      weight bytes as stored and as loaded
+//! ftmem params   CONFIG.json [--checkpoint PATH]
+//!                                      one JSON object: total, active (and, for MoE, active without the input
+//!                                      embedding), per-component parameter counts, weight bytes as stored and
+//!                                      as loaded; with --checkpoint, what the safetensors headers hold and how
+//!                                      it compares (`checkpoint`)
 //! ftmem estimate CONFIG.json [QUERY]   one JSON object: total_bytes (predicted peak), components [{name, bytes}],
 //!                                      the stack and library versions it is for, other_stacks [{stack, total_bytes}]
 //! ftmem fit      CONFIG.json QUERY gpu=NAME_OR_GiB
@@ -11,12 +14,14 @@
 //! `gpu=` takes an id of `ftmem_core::gpus::GPUS` (`a100-80`, `h100-80`, `h200`, ...) or a size in GiB
 //! (`gpu=24`, `gpu=79.6`). Estimates are per GPU (`gpus`, `shard`, `offload` in QUERY).
 //! QUERY is the app's query string (`mode=lora&batch=4&seq=1024...`, keys in `ftmem_core::settings`).
+//! `--checkpoint PATH`: a `.safetensors` file, a `model.safetensors.index.json` (its shards are read from the
+//! same folder) or a folder holding either; only each file's 8-byte length and JSON header are read.
 //! Any bad input: exit status 2, one line on stderr saying what is wrong, nothing on stdout.
 
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: ftmem params CONFIG.json | ftmem estimate CONFIG.json [QUERY] | ftmem fit CONFIG.json QUERY gpu=NAME_OR_GiB";
+    "usage: ftmem params CONFIG.json [--checkpoint PATH] | ftmem estimate CONFIG.json [QUERY] | ftmem fit CONFIG.json QUERY gpu=NAME_OR_GiB";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,7 +42,69 @@ fn main() -> ExitCode {
 /// The CLI's logic, separate from process I/O so it can be tested.
 mod ftmem_cli {
     use super::USAGE;
-    use ftmem_core::{params, parse_config, weights, Architecture, Settings};
+    use ftmem_core::{checkpoint, params, parse_config, weights, Architecture, Settings};
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+
+    /// The header of one local safetensors file: its 8-byte length, then that many bytes of JSON.
+    fn read_header(file: &Path) -> Result<Vec<checkpoint::Tensor>, String> {
+        let name = file.display();
+        let mut f = std::fs::File::open(file).map_err(|e| format!("{name}: {e}"))?;
+        let mut first = [0u8; 8];
+        f.read_exact(&mut first)
+            .map_err(|_| format!("{name}: shorter than the 8-byte safetensors length prefix"))?;
+        let n = checkpoint::header_len(&first).map_err(|e| format!("{name}: {e}"))?;
+        let mut json = Vec::new();
+        f.take(n)
+            .read_to_end(&mut json)
+            .map_err(|e| format!("{name}: {e}"))?;
+        if json.len() as u64 != n {
+            return Err(format!("{name}: the file ends inside its {n}-byte header"));
+        }
+        checkpoint::parse_header(&json).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// Every tensor of the checkpoint at `path` (a `.safetensors` file, an index, or a folder holding either)
+    /// and the number of files read.
+    fn read_checkpoint(path: &Path) -> Result<(Vec<checkpoint::Tensor>, u64), String> {
+        let index_in = |d: &Path| d.join("model.safetensors.index.json");
+        let (dir, files): (PathBuf, Vec<String>) = if path.is_dir() {
+            if index_in(path).is_file() {
+                return read_checkpoint(&index_in(path));
+            }
+            let mut files: Vec<String> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".safetensors"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!(
+                    "{}: no .safetensors file or model.safetensors.index.json in this folder",
+                    path.display()
+                ));
+            }
+            (path.to_path_buf(), files)
+        } else if path.to_string_lossy().ends_with(".json") {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let files =
+                checkpoint::index_files(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            (path.parent().unwrap_or(Path::new(".")).to_path_buf(), files)
+        } else {
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (dir, vec![name])
+        };
+        let mut all = Vec::new();
+        for f in &files {
+            all.extend(read_header(&dir.join(f))?);
+        }
+        Ok((all, files.len() as u64))
+    }
     use serde_json::{json, Value};
 
     /// Run one command; `Ok` is the JSON to print, `Err` the one-line message.
@@ -45,11 +112,29 @@ mod ftmem_cli {
         let cmd = args.first().map(String::as_str).ok_or(USAGE)?;
         match cmd {
             "params" => {
-                let [_, path] = args else {
-                    return Err(USAGE.into());
+                let (path, checkpoint) = match args {
+                    [_, p] => (p, None),
+                    [_, p, flag, c] if flag == "--checkpoint" => (p, Some(c)),
+                    _ => return Err(USAGE.into()),
                 };
-                let arch = load(path)?;
-                Ok(params_json(&arch)?.to_string())
+                let mut arch = load(path)?;
+                let summary = match checkpoint {
+                    Some(c) => {
+                        let (tensors, files) = read_checkpoint(std::path::Path::new(c))?;
+                        let load = checkpoint::Loading::of(&arch);
+                        Some(
+                            checkpoint::summarize(&tensors, files, load)
+                                .map_err(|e| format!("{c}: {e}"))?,
+                        )
+                    }
+                    None => None,
+                };
+                let check = summary.as_ref().map(|s| checkpoint::attach(&mut arch, s));
+                let mut out = params_json(&arch)?;
+                if let (Some(s), Some(c)) = (summary, check) {
+                    out["checkpoint"] = json!({"summary": s, "check": c});
+                }
+                Ok(out.to_string())
             }
             "estimate" => {
                 let (path, query) = match args {
@@ -169,6 +254,7 @@ mod ftmem_cli {
             "approximate": c.approximate,
             "total": c.total.0,
             "active": c.active.0,
+            "active_without_embedding": c.active_without_embedding.map(|p| p.0),
             "components": components,
             "hidden_size": arch.hidden_size,
             "num_hidden_layers": arch.num_hidden_layers,

@@ -213,6 +213,12 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
         };
     }
     out.adapters = mul(out.adapter_params, run.a)?;
+    // A quantized checkpoint whose headers were read and agree with the family count: its bytes as stored.
+    if let (Mode::Inference, Precision::Stored, Some(b)) =
+        (run.mode, run.precision, run.arch.checkpoint_weights)
+    {
+        out.base = b.0;
+    }
     Ok(out)
 }
 

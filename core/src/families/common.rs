@@ -459,6 +459,7 @@ pub(crate) fn skeleton(
         residual_dropout: residual_dropout(c)?,
         outer_modules: Vec::new(),
         layers: Vec::new(),
+        checkpoint_weights: None,
     })
 }
 
