@@ -6,14 +6,15 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 runs=${2:--1}
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
-mkdir -p fuzz/corpus/config fuzz/corpus/query
+mkdir -p fuzz/corpus/config fuzz/corpus/query fuzz/corpus/checkpoint
+for f in tests/fixtures/checkpoints/*/*.header.json; do [ "$(stat -c %s "$f")" -lt 65536 ] && cp "$f" "fuzz/corpus/checkpoint/$(basename "$(dirname "$f")")-$(basename "$f")"; done
 cp tests/fixtures/configs/*.json fuzz/corpus/config/
 jq_queries=$(python3 -c 'import json,sys
 for l in open("tests/fixtures/truth/peaks_h200.jsonl"):
     d=json.loads(l)
     if "query" in d: print(d["query"])' 2>/dev/null || true)
 i=0; while IFS= read -r q; do [ -n "$q" ] && printf '%s' "$q" > "fuzz/corpus/query/seed$i" && i=$((i+1)); done <<< "$jq_queries"
-for t in config query; do
+for t in config query checkpoint; do
   args=(-runs="$runs" -timeout=5 -rss_limit_mb=2048 -max_len=65536)
   [ "$secs" != 0 ] && args+=(-max_total_time="$secs")
   echo "== fuzz $t (${secs}s, runs $runs)"

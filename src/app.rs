@@ -150,6 +150,42 @@ fn Page() -> impl IntoView {
             }
         }
     });
+    // The checkpoint's headers, read after its config loaded (crate::checkpoint); applied only while that
+    // config is still the one shown.
+    let ckpt_request = RwSignal::new(None::<LoadRequest>);
+    let shown_seq = RwSignal::new(None::<u64>);
+    let ckpt = LocalResource::new(move || {
+        let req = ckpt_request.get();
+        let tok = token.get_untracked();
+        let arch = loaded.with_untracked(|l| l.as_ref().map(|l| l.arch.clone()));
+        async move {
+            let (r, arch) = (req?, arch?);
+            let res =
+                crate::checkpoint::read(&r.endpoint, &r.id, &r.rev, tok.as_ref(), &arch).await;
+            // Offline or refused: the summary kept from an earlier visit, if any.
+            let res = res.or_else(|e| {
+                crate::checkpoint::stored_summary(&r.endpoint, &r.id, &r.rev).ok_or(e)
+            });
+            Some((r.seq, res))
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Some((seq, res))) = ckpt.get() {
+            if shown_seq.get_untracked() == Some(seq) {
+                loaded.update(|l| {
+                    if let Some(l) = l
+                        .as_mut()
+                        .filter(|l| l.checkpoint == crate::checkpoint::CheckpointState::Loading)
+                    {
+                        match res {
+                            Ok(s) => l.with_checkpoint(s),
+                            Err(m) => l.checkpoint = crate::checkpoint::CheckpointState::Failed(m),
+                        }
+                    }
+                });
+            }
+        }
+    });
     Effect::new(move |_| {
         if let Some(Some((r, res))) = fetched.get() {
             let source = Msg::new(
@@ -157,10 +193,13 @@ fn Page() -> impl IntoView {
                 format!("{} @ {}의 config.json", r.id, r.rev),
             );
             match res.and_then(|text| Loaded::from_text_in(&text, &source)) {
-                Ok(l) => {
+                Ok(mut l) => {
+                    l.checkpoint = crate::checkpoint::CheckpointState::Loading;
                     loaded.set(Some(l));
                     load_error.set(None);
                     showing_default.set(false);
+                    shown_seq.set(Some(r.seq));
+                    ckpt_request.set(Some(r));
                 }
                 // A preset's built-in config stands in when the Hub cannot give it (gated, offline, ...).
                 Err(e) => match presets::fallback(&r.id, &r.rev, e.kind)

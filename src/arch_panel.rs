@@ -20,6 +20,9 @@ pub struct Loaded {
     pub source: String,
     /// The same in Korean.
     pub source_ko: String,
+    /// The checkpoint's safetensors headers, when the config came from a Hub repository
+    /// ([`crate::checkpoint`]).
+    pub checkpoint: crate::checkpoint::CheckpointState,
 }
 
 impl Loaded {
@@ -41,7 +44,15 @@ impl Loaded {
             counts,
             source: source.en.clone(),
             source_ko: source.ko.clone(),
+            checkpoint: crate::checkpoint::CheckpointState::None,
         })
+    }
+
+    /// Take the checkpoint's summary: kept for the panel, and attached to the architecture
+    /// ([`ftmem_core::checkpoint::attach`]) so that the estimate uses its stored bytes where they apply.
+    pub fn with_checkpoint(&mut self, s: ftmem_core::checkpoint::Summary) {
+        ftmem_core::checkpoint::attach(&mut self.arch, &s);
+        self.checkpoint = crate::checkpoint::CheckpointState::Read(s);
     }
 
     /// The source description in `lang`.
@@ -85,6 +96,71 @@ fn quantization_label(q: &Quantization, l: Lang) -> String {
         Quantization::Unknown { name } if ko => format!("{name} (모델링하지 않음)"),
         Quantization::Unknown { name } => format!("{name} (not modelled)"),
     }
+}
+
+/// The checkpoint line `#checkpoint` (`data-state` = `loading|agrees|disagrees|failed`; `data-params` = the
+/// checkpoint's count of what transformers loads), or nothing for a config that did not come from a repository.
+fn checkpoint_line(m: &Loaded, l: Lang) -> Option<impl IntoView> {
+    use crate::checkpoint::CheckpointState as S;
+    let ko = l == Lang::Ko;
+    let (state, params, text) = match &m.checkpoint {
+        S::None => return None,
+        S::Loading => (
+            "loading",
+            String::new(),
+            T::new(
+                "Reading the checkpoint's safetensors headers…",
+                "체크포인트의 safetensors 헤더를 읽는 중…",
+            )
+            .get(l)
+            .to_string(),
+        ),
+        S::Failed(msg) => ("failed", String::new(), msg.get(l).to_string()),
+        S::Read(s) => {
+            let c = ftmem_core::checkpoint::check(s, &m.arch);
+            let dtypes = s
+                .by_dtype
+                .iter()
+                .map(|d| format!("{} {}", d.dtype, crate::format::gb(d.bytes)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (cp, fam) = (
+                thousands(c.checkpoint_params.0),
+                thousands(c.family_params.0),
+            );
+            let stored = crate::format::gb(c.stored_bytes);
+            let head = if ko {
+                format!("체크포인트: safetensors 파일 {}개, 텐서 {}개, transformers가 불러오는 파라미터 {cp}개, 저장 크기 {stored} ({dtypes}).", s.files, thousands(s.tensors))
+            } else {
+                format!("Checkpoint: {} safetensors file(s), {} tensors, {cp} parameters that transformers loads, {stored} as stored ({dtypes}).", s.files, thousands(s.tensors))
+            };
+            let skipped = (s.unloaded_params.0 > 0).then(|| {
+                let n = thousands(s.unloaded_params.0);
+                if ko {
+                    format!(" 파일에는 transformers가 불러오지 않는 파라미터 {n}개가 더 있습니다 (num_hidden_layers 뒤의 층이나 임베딩과 공유되는 lm_head 사본).")
+                } else {
+                    format!(" The files hold {n} more that transformers does not load (layers past num_hidden_layers, or a copy of a tied lm_head).")
+                }
+            });
+            let tail = match (c.agrees, c.family_approximate, ko) {
+                (true, _, false) => " The same count as the family model.".to_string(),
+                (true, _, true) => " 계열 모델로 센 값과 같습니다.".to_string(),
+                (false, true, false) => format!(" The family model is a generic decoder ({fam}); the checkpoint's count is the exact one, the estimate still follows the generic decoder."),
+                (false, true, true) => format!(" 계열 모델은 일반 디코더 근사치({fam}개)이므로 체크포인트의 값이 정확합니다. 메모리 추정은 아직 일반 디코더를 따릅니다."),
+                (false, false, false) => format!(" The family model counts {fam}: they differ, and the estimate follows the family model."),
+                (false, false, true) => format!(" 계열 모델로 세면 {fam}개로 서로 다릅니다. 메모리 추정은 계열 모델을 따릅니다."),
+            };
+            let state = if c.agrees { "agrees" } else { "disagrees" };
+            (
+                state,
+                c.checkpoint_params.0.to_string(),
+                format!("{head}{}{tail}", skipped.unwrap_or_default()),
+            )
+        }
+    };
+    Some(
+        view! { <p id="checkpoint" class="checkpoint-line muted" data-state=state data-params=params>{text}</p> },
+    )
 }
 
 /// One row of the facts table: label, value, the stable id of the value cell.
@@ -221,6 +297,13 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
             <span class="label">{T::new("Active: ", "활성: ").get(l)}</span>
             <span id="params-active" data-params=c.active.0.to_string()>{active_text}</span>
         </p>
+        {c.active_without_embedding.map(|p| view! {
+            <p class="params-line">
+                <span class="label">{T::new("Active, as model cards count it (without the input embedding): ", "모델 카드 기준 활성 (입력 임베딩 제외): ").get(l)}</span>
+                <span id="params-active-card" data-params=p.0.to_string()>{format!("{} ({})", thousands(p.0), short_count(p.0))}</span>
+            </p>
+        })}
+        {checkpoint_line(m, l)}
         <div class="table-scroll">
         <table class="components">
             <caption class="sr-only">{T::new("Parameters by component", "구성 요소별 파라미터").get(l)}</caption>

@@ -12,6 +12,7 @@ pub mod app;
 pub mod arch_panel;
 pub mod breakdown;
 pub mod chart;
+pub mod checkpoint;
 pub mod controls;
 pub mod deferred;
 pub mod error;

@@ -32,7 +32,7 @@
 //!   `_keys_to_ignore_on_load_unexpected`) are counted apart, since transformers does not load them.
 use crate::arch::Architecture;
 use crate::units::{Bytes, Params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The largest header accepted, in bytes (the safetensors crate's `MAX_HEADER_SIZE`).
@@ -99,7 +99,7 @@ pub fn header_len(first: &[u8]) -> Result<u64, CheckpointError> {
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| err("the file is shorter than the 8-byte safetensors length prefix"))?;
     let n = u64::from_le_bytes(b);
-    if n < 2 || n > MAX_HEADER_BYTES {
+    if !(2..=MAX_HEADER_BYTES).contains(&n) {
         return Err(err(format!(
             "the length prefix says {n} bytes of header, not a safetensors file (at most {MAX_HEADER_BYTES})"
         )));
@@ -253,7 +253,7 @@ pub fn tensor_role(t: &Tensor, names: &[&str], int_bits: u64) -> Role {
 }
 
 /// The tensors of one dtype.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DtypeBytes {
     /// safetensors dtype (`BF16`, `U8`, ...).
     pub dtype: String,
@@ -263,8 +263,8 @@ pub struct DtypeBytes {
     pub bytes: Bytes,
 }
 
-/// A checkpoint's headers, counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A checkpoint's headers, counted (serialisable: the app keeps it in local storage for offline use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// safetensors files read.
     pub files: u64,

@@ -5,7 +5,7 @@
 //! ([`Params::bytes_at`]), so "7 B parameters" can never be added to "14 GB" by accident.
 //! All arithmetic is checked: a result that would not fit in `u64` is an [`Overflow`] error, never a wrap.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, AddAssign};
 
@@ -20,12 +20,16 @@ impl fmt::Display for Overflow {
 }
 
 /// A count of parameters (tensor elements), not bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Params(pub u64);
 
 /// A count of bytes of memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Bytes(pub u64);
 

@@ -208,6 +208,36 @@ describe('ftmem release build in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-gpt-oss-20b.png'), fullPage: true });
   });
 
+  e2e('the checkpoint is read from its safetensors headers by Range requests, never its weights', async () => {
+    const line = page.locator('#checkpoint');
+    await until('#checkpoint agrees', async () => (await line.getAttribute('data-state')) === 'agrees');
+    assert.equal(await line.getAttribute('data-params'), '20914757184', 'the headers count the same parameters');
+    assert.match(await text('#checkpoint'), /3 safetensors file\(s\), 459 tensors/);
+    assert.match(await text('#checkpoint'), /U8 .*BF16/, 'bytes as stored, by dtype');
+    const reqs = servers.hub.requests;
+    assert.ok(reqs.some((r) => r.path === `/api/models/${GPT_OSS}/revision/main` && r.status === 200), 'the file list first');
+    assert.ok(reqs.some((r) => r.path.endsWith('/model.safetensors.index.json') && r.status === 200), 'then the index');
+    const cdn = reqs.filter((r) => r.path.startsWith('/cdn/'));
+    assert.equal(cdn.length, 6, 'two Range requests per shard, after the redirect');
+    assert.ok(cdn.every((r) => r.status === 206), `every weights request was a Range request: ${JSON.stringify(cdn)}`);
+    assert.equal(reqs.filter((r) => r.path.includes('/resolve/') && r.path.endsWith('.safetensors') && r.status !== 302).length, 0, 'resolve redirects');
+    assert.ok((await text('#params-active-card')).includes('3,608,307,264'), 'active without the input embedding');
+
+    // A server that ignores Range: cut off, a one-line note, the family count stays.
+    await loadModel(GPT_OSS, { rev: 'no-range' });
+    await until('#checkpoint failed', async () => (await line.getAttribute('data-state')) === 'failed');
+    assert.match(await text('#checkpoint'), /ignored the Range request/);
+    assert.ok((await text('#params-total')).includes(GPT_OSS_PARAMS));
+    // A repository with no safetensors files (Qwen3-4B's fixture): said so, with no request for a missing file.
+    const n404 = reqs.filter((r) => r.status === 404).length;
+    await loadModel('Qwen/Qwen3-4B', { rev: 'main' });
+    await until('#checkpoint failed for Qwen3-4B', async () =>
+      (await line.getAttribute('data-state')) === 'failed' && /no safetensors/.test(await text('#checkpoint')));
+    assert.equal(reqs.filter((r) => r.status === 404).length, n404, 'no 404 asked for');
+    await loadModel(GPT_OSS, { rev: 'main' });
+    await until('#checkpoint agrees again', async () => (await line.getAttribute('data-state')) === 'agrees');
+  });
+
   e2e('changing the micro-batch size changes #total-bytes at once and the URL', async () => {
     const before = await totalBytes();
     const historyBefore = await page.evaluate(() => history.length);

@@ -143,6 +143,9 @@ describe('ftmem offline (service worker) and installable (manifest)', () => {
 
   e2e('offline: a reload shows the app and the model fetched before; a model never fetched says so', async () => {
     const before = await page.locator('#total-bytes').getAttribute('data-bytes');
+    // The checkpoint read that follows a load (model-info API) is over before the count is taken.
+    await until('the checkpoint line settled', async () =>
+      (await page.locator('#checkpoint').getAttribute('data-state')) !== 'loading');
     const n = servers.hub.requests.length;
     await context.setOffline(true);
     try {

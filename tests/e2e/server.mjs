@@ -13,6 +13,16 @@
 //      errors/no-fields    200 with a JSON object that lacks the required fields
 //      errors/hang-up      the connection is closed with no response (a network failure)
 //    and the revision `no-such-revision` gives 404 for any repo, as the Hub does for an unknown revision.
+//  * the model-info API `/api/models/{owner}/{name}/revision/{revision}`: `siblings` lists config.json and the
+//    repo's checkpoint files (`errors/api-down` answers 500 there, so the app falls back to asking for the files);
+//  * checkpoints: `model.safetensors.index.json` and `*.safetensors` of the repos in tests/fixtures/checkpoints/
+//    ({owner}__{name}/index.json and {file}.header.json, built from the fixture configs by its make.py). As on
+//    huggingface.co, the `resolve` URL of a weights file answers 302 to a CDN path (`/cdn/...`, which carries
+//    `Access-Control-Allow-Origin: *` too); the file there is header-only (8-byte length + JSON header, the
+//    tensor bytes read as zeros) and honours `Range: bytes=a-b` (206 with Content-Range, the file's full size
+//    from its data offsets; 416 past the end). A GET without Range is refused (400): the app must never
+//    download weights. At the revision `no-range` the file is served ignoring Range (200, the first MiB of
+//    its body), as a server without Range support would.
 //
 // Every request the hub sees is recorded in `hub.requests` ({method, path, status}).
 //
@@ -25,6 +35,27 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '..', '..');
 export const FIXTURES = path.join(ROOT, 'tests', 'fixtures', 'configs');
+export const CHECKPOINTS = path.join(ROOT, 'tests', 'fixtures', 'checkpoints');
+
+/** The header-only bytes of a fixture safetensors file and its full size, or null. */
+async function safetensorsFor(repo, file) {
+  if (!/^[\w.-]+\.safetensors$/.test(file)) return null;
+  const json = await readFileOrNull(path.join(CHECKPOINTS, repo, `${file}.header.json`));
+  if (json === null) return null;
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  const header = Buffer.concat([prefix, json]);
+  let end = 0;
+  for (const [k, v] of Object.entries(JSON.parse(json))) if (k !== '__metadata__') end = Math.max(end, v.data_offsets[1]);
+  return { header, size: header.length + end };
+}
+
+/** Bytes a..=b of a header-only file (zeros past the header). */
+function slice(file, a, b) {
+  const out = Buffer.alloc(b - a + 1);
+  if (a < file.header.length) file.header.copy(out, 0, a, Math.min(file.header.length, b + 1));
+  return out;
+}
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -119,6 +150,39 @@ function hubServer(requests) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return jsonError(405, 'MethodNotAllowed', 'Method not allowed');
 
     const url = new URL(req.url, 'http://x');
+    const cdn = /^\/cdn\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (cdn) {
+      const [owner, name, rev, file] = cdn.slice(1).map(decodeURIComponent);
+      const st = await safetensorsFor(`${owner}__${name}`, file);
+      if (st === null) return send(404, { 'Content-Type': 'text/plain' }, 'not found');
+      const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+      if (rev === 'no-range' || !range) {
+        if (rev === 'no-range') return send(200, { 'Content-Type': 'application/octet-stream' }, slice(st, 0, Math.min(st.size, 1 << 20) - 1));
+        return send(400, { 'Content-Type': 'text/plain' }, 'mock hub: a weights file is only served in Range requests');
+      }
+      const a = Number(range[1]);
+      const b = Math.min(range[2] === '' ? st.size - 1 : Number(range[2]), st.size - 1);
+      if (a > b) return send(416, { 'Content-Range': `bytes */${st.size}` }, undefined);
+      return send(206, { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${a}-${b}/${st.size}`,
+        'Accept-Ranges': 'bytes' }, req.method === 'HEAD' ? undefined : slice(st, a, b));
+    }
+    // The model-info API (huggingface_hub `model_info`): the repo's file list (`siblings`), which tells the app
+    // whether to read a safetensors index, one file or nothing.
+    const api = /^\/api\/models\/([^/]+)\/([^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
+    if (api) {
+      const [owner, name, revision] = api.slice(1).map(decodeURIComponent);
+      if (revision === 'no-such-revision') return jsonError(404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+      if (owner === 'errors' && name === 'api-down') return jsonError(500, 'InternalError', 'Internal Error');
+      if ((await fixtureFor(owner, name)) === null) return jsonError(404, 'RepoNotFound', 'Repository not found');
+      const files = ['config.json'];
+      const dir = path.join(CHECKPOINTS, `${owner}__${name}`);
+      for (const f of (await fs.readdir(dir).catch(() => [])).sort()) {
+        if (f === 'index.json') files.push('model.safetensors.index.json');
+        else if (f.endsWith('.header.json')) files.push(f.slice(0, -'.header.json'.length));
+      }
+      return send(200, { 'Content-Type': 'application/json' },
+        JSON.stringify({ id: `${owner}/${name}`, sha: '0'.repeat(40), siblings: files.map((rfilename) => ({ rfilename })) }));
+    }
     // /{owner}/{name}/resolve/{revision}/config.json ; the revision may be percent-encoded (refs%2Fpr%2F1)
     const m = /^\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (!m) return jsonError(404, 'EntryNotFound', 'Not found');
@@ -148,6 +212,17 @@ function hubServer(requests) {
     }
     if (revision === 'no-such-revision') {
       return jsonError(404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    }
+    if (file === 'model.safetensors.index.json') {
+      const idx = await readFileOrNull(path.join(CHECKPOINTS, `${owner}__${name}`, 'index.json'));
+      if (idx === null) return jsonError(404, 'EntryNotFound', `${file} does not exist on "${revision}"`);
+      return send(200, { 'Content-Type': 'application/json' }, req.method === 'HEAD' ? undefined : idx);
+    }
+    if (file.endsWith('.safetensors')) {
+      const st = await safetensorsFor(`${owner}__${name}`, file);
+      if (st === null) return jsonError(404, 'EntryNotFound', `${file} does not exist on "${revision}"`);
+      // LFS/Xet files: the Hub redirects to its CDN.
+      return send(302, { Location: `/cdn/${owner}/${name}/${encodeURIComponent(revision)}/${file}` }, undefined);
     }
     if (file !== 'config.json') {
       return jsonError(404, 'EntryNotFound', `${file} does not exist on "${revision}"`);
