@@ -7,7 +7,7 @@
 //! observed on the meta device for every family (the probe and the truth file agree):
 //! * every `nn.Linear` inside the decoder blocks, never the output head;
 //! * in the MoE families whose experts transformers 5 stacks and PEFT adapts (`mixtral`, `qwen3_moe`,
-//!   `qwen3_next`, `deepseek_v2`, `deepseek_v3`, `glm4_moe`): also the router `gate` (r × (H + E)), the stacked
+//!   `qwen3_next`, `deepseek_v2`, `deepseek_v3`, `glm4_moe`, `glm4_moe_lite`): also the router `gate` (r × (H + E)), the stacked
 //!   `gate_up_proj` (`lora_A` `[2·r·E, H]`, `lora_B` `[2·I, 2·r·E]`: 2·r·E × (H + 2·I)) and `down_proj`
 //!   (r·E × (I + H)); and then NOT the plain MLPs named `gate_proj`/`up_proj`/`down_proj` (dense layers and
 //!   shared experts), which PEFT leaves out in these families;
@@ -34,6 +34,7 @@ pub const PEFT_MOE_FAMILIES: &[&str] = &[
     "deepseek_v2",
     "deepseek_v3",
     "glm4_moe",
+    "glm4_moe_lite",
 ];
 
 /// One adapted module: where it is and how many adapter parameters it gets per unit of rank.

@@ -172,7 +172,7 @@ fn assemble(
     attn: Vec<Module>,
     mixer: Mixer,
     s: MoeShape,
-    v2: bool,
+    sparse_at: &dyn Fn(u64) -> bool,
 ) -> Result<Architecture, ConfigError> {
     let mut a = skeleton(model_type, false, b, c)?;
     a.outer_modules = outer(b, "norm", false, false)?;
@@ -182,7 +182,7 @@ fn assemble(
         let mut modules = vec![norm("input_layernorm", b.hidden, false)?];
         modules.extend(attn.iter().cloned());
         modules.push(norm("post_attention_layernorm", b.hidden, false)?);
-        let sparse = i >= s.first_dense && (!v2 || i % s.freq == 0);
+        let sparse = sparse_at(i);
         let ffn = if sparse {
             any_moe = true;
             modules.push(other(
@@ -239,7 +239,9 @@ pub fn deepseek(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> 
         moe_shape(c, 256, Some(8), 2048, 1, 3)?
     };
     let (attn, mixer) = mla(c, &b)?;
-    assemble(model_type, c, &b, attn, mixer, s, v2)
+    let (first, freq) = (s.first_dense, s.freq);
+    let sparse = move |i: u64| i >= first && (!v2 || i % freq == 0);
+    assemble(model_type, c, &b, attn, mixer, s, &sparse)
 }
 
 /// GLM-4-MoE (`modeling_glm4_moe.py`): q/k/v with bias when `attention_bias`, o without; per-head
@@ -253,5 +255,61 @@ pub fn glm4_moe(c: &Cfg) -> Result<Architecture, ConfigError> {
         ..Default::default()
     };
     let attn = attention(&b, opts)?;
-    assemble("glm4_moe", c, &b, attn, b.full(), s, false)
+    let first = s.first_dense;
+    assemble("glm4_moe", c, &b, attn, b.full(), s, &move |i| i >= first)
+}
+
+/// `Glm4MoeLiteConfig` defaults (transformers 5.17 `configuration_glm4_moe_lite.py`): vocab 154880, hidden 2048,
+/// intermediate 10240, 47 layers, 20 heads, max positions 202752, untied; `q_lora_rank` 768, `kv_lora_rank` 512,
+/// `qk_nope_head_dim` 192, `qk_rope_head_dim` 64, `v_head_dim` 256, `n_routed_experts` 64, `n_shared_experts` 1,
+/// 4 experts per token, `moe_intermediate_size` 1536, `attention_bias` false.
+pub(crate) const GLM4_MOE_LITE: Defaults = Defaults {
+    vocab_size: Some(154880),
+    hidden_size: Some(2048),
+    intermediate_size: Some(10240),
+    num_hidden_layers: Some(47),
+    num_attention_heads: Some(20),
+    num_key_value_heads: Some(20),
+    head_dim: None,
+    max_position_embeddings: Some(202752),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// GLM-4.7-Flash (`modeling_glm4_moe_lite.py`): DeepSeek-V3 MLA (absent `q_lora_rank`: 768) and the DeepSeek-V3
+/// MoE block (router `gate` `[E, H]`, stacked experts, one shared gated MLP of `moe_intermediate_size ×
+/// n_shared_experts`). Which layers are MoE follows `mlp_layer_types` (`"dense"` / `"sparse"`); when absent,
+/// `Glm4MoeLiteConfig.__post_init__` makes layer 0 dense and every other layer sparse (`first_k_dense_replace`
+/// is not read by transformers). The MTP layer (`num_nextn_predict_layers`) is not built and not counted.
+pub fn glm4_moe_lite(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &GLM4_MOE_LITE)?;
+    let s = moe_shape(c, 64, Some(4), 1536, 1, 1)?;
+    let mut m = c.map().clone();
+    if !c.map().contains_key("q_lora_rank") {
+        m.insert("q_lora_rank".into(), serde_json::Value::from(768u64));
+    }
+    for (k, d) in [("qk_nope_head_dim", 192u64), ("v_head_dim", 256)] {
+        if !c.has(k) {
+            m.insert(k.into(), serde_json::Value::from(d));
+        }
+    }
+    let (attn, mixer) = mla(&Cfg::from_map(&m), &b)?;
+    let types = c.strings("mlp_layer_types")?;
+    if let Some(t) = &types {
+        if t.len() as u64 != b.layers {
+            return Err(ConfigError::bad(
+                "mlp_layer_types",
+                format!(
+                    "has {} entries but num_hidden_layers is {}",
+                    t.len(),
+                    b.layers
+                ),
+            ));
+        }
+    }
+    let sparse = move |i: u64| match &types {
+        Some(t) => t[i as usize] == "sparse",
+        None => i > 0,
+    };
+    assemble("glm4_moe_lite", c, &b, attn, mixer, s, &sparse)
 }

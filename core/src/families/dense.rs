@@ -436,3 +436,201 @@ pub fn phi3(c: &Cfg) -> Result<Architecture, ConfigError> {
     let flags = sliding_flags(c, b.layers, |_| window.is_some())?;
     llama_layout("phi3", false, c, &b, l, &flags, window)
 }
+
+/// `SmolLM3Config` defaults (transformers 5.17 `configuration_smollm3.py`): vocab 128256, hidden 2048,
+/// intermediate 11008, 36 layers, 16 heads, 4 kv heads, head_dim = hidden / heads, max positions 32768, tied,
+/// silu; `attention_bias` and `mlp_bias` false; `use_sliding_window` false.
+pub(crate) const SMOLLM3: Defaults = Defaults {
+    vocab_size: Some(128256),
+    hidden_size: Some(2048),
+    intermediate_size: Some(11008),
+    num_hidden_layers: Some(36),
+    num_attention_heads: Some(16),
+    num_key_value_heads: Some(4),
+    head_dim: None,
+    max_position_embeddings: Some(32768),
+    tie_word_embeddings: true,
+    hidden_act: "silu",
+};
+
+/// SmolLM3 (`modeling_smollm3.py`): the llama layout (q/k/v/o with `attention_bias`, MLP with `mlp_bias`); the
+/// NoPE layers (`no_rope_layers`) hold no parameters of their own. A layer slides only when `use_sliding_window`
+/// and `sliding_window` are set and it is a NoPE layer (`SmolLM3Config.__post_init__`), unless `layer_types` says
+/// otherwise.
+pub fn smollm3(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &SMOLLM3)?;
+    let bias = c.bool_or("attention_bias", false)?;
+    let opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        ..Default::default()
+    };
+    let window = if c.bool_or("use_sliding_window", false)? {
+        c.size("sliding_window", MAX_CONTEXT)?
+    } else {
+        None
+    };
+    let interval = c.size_or("no_rope_layer_interval", MAX_LAYERS, 4)?;
+    let nope: Vec<bool> = match c.array("no_rope_layers") {
+        Some(list) => (0..b.layers as usize)
+            .map(|i| list.get(i).and_then(|v| v.as_u64()) == Some(0))
+            .collect(),
+        None => (0..b.layers).map(|i| (i + 1) % interval == 0).collect(),
+    };
+    let flags = sliding_flags(c, b.layers, |i| {
+        window.is_some() && nope.get(i as usize).copied().unwrap_or(false)
+    })?;
+    llama_like(
+        "smollm3",
+        false,
+        c,
+        &b,
+        opts,
+        c.bool_or("mlp_bias", false)?,
+        &flags,
+        window,
+    )
+}
+
+/// `Ernie4_5Config` defaults (transformers 5.17 `configuration_ernie4_5.py`): vocab 103424, hidden 1024,
+/// intermediate 3072, 18 layers, 16 heads, 2 kv heads, head_dim 128, max positions 131072, tied, silu,
+/// `use_bias` false.
+pub(crate) const ERNIE4_5: Defaults = Defaults {
+    vocab_size: Some(103424),
+    hidden_size: Some(1024),
+    intermediate_size: Some(3072),
+    num_hidden_layers: Some(18),
+    num_attention_heads: Some(16),
+    num_key_value_heads: Some(2),
+    head_dim: Some(128),
+    max_position_embeddings: Some(131072),
+    tie_word_embeddings: true,
+    hidden_act: "silu",
+};
+
+/// ERNIE 4.5 dense (`modeling_ernie4_5.py`): the llama layout; `use_bias` puts a bias on every q/k/v/o and MLP
+/// projection (not on `lm_head`).
+pub fn ernie4_5(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &ERNIE4_5)?;
+    let bias = c.bool_or("use_bias", false)?;
+    let opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        ..Default::default()
+    };
+    let flags = sliding_flags(c, b.layers, |_| false)?;
+    llama_like("ernie4_5", false, c, &b, opts, bias, &flags, None)
+}
+
+/// `SeedOssConfig` defaults (transformers 5.17 `configuration_seed_oss.py`): vocab 155136, hidden 4096,
+/// intermediate 27648, 64 layers, 80 heads, 8 kv heads, head_dim 128, max positions 524288, untied, silu,
+/// `attention_bias` true (q/k/v), `attention_out_bias` false (o), `mlp_bias` false, `residual_dropout` 0.1.
+pub(crate) const SEED_OSS: Defaults = Defaults {
+    vocab_size: Some(155136),
+    hidden_size: Some(4096),
+    intermediate_size: Some(27648),
+    num_hidden_layers: Some(64),
+    num_attention_heads: Some(80),
+    num_key_value_heads: Some(8),
+    head_dim: Some(128),
+    max_position_embeddings: Some(524288),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// Seed-OSS (`modeling_seed_oss.py`): the llama layout with q/k/v bias `attention_bias`, o bias
+/// `attention_out_bias`, MLP bias `mlp_bias`; in training the attention output and the MLP output each pass a
+/// dropout of `residual_dropout` (class default 0.1 when the key is absent).
+pub fn seed_oss(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &SEED_OSS)?;
+    let opts = AttnOpts {
+        qkv_bias: c.bool_or("attention_bias", true)?,
+        o_bias: c.bool_or("attention_out_bias", false)?,
+        ..Default::default()
+    };
+    let flags = sliding_flags(c, b.layers, |_| false)?;
+    let mut a = llama_like(
+        "seed_oss",
+        false,
+        c,
+        &b,
+        opts,
+        c.bool_or("mlp_bias", false)?,
+        &flags,
+        None,
+    )?;
+    if !c.has("residual_dropout") {
+        a.residual_dropout = 0.1;
+    }
+    Ok(a)
+}
+
+/// `Olmo3Config` defaults (transformers 5.17 `configuration_olmo3.py`): as OLMo-2 (vocab 50304, hidden 4096,
+/// intermediate 11008, 32 layers, 32 heads, kv heads = heads, max positions 2048, untied) plus `sliding_window`
+/// 4096 on three layers of every four (`(i + 1) % 4 != 0`) when `layer_types` is absent.
+pub(crate) const OLMO3: Defaults = OLMO2;
+
+/// OLMo-3 (`modeling_olmo3.py`): the OLMo-2 layer (post-norms only, full-width `q_norm`/`k_norm`) with sliding
+/// and full attention layers.
+pub fn olmo3(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &OLMO3)?;
+    let bias = c.bool_or("attention_bias", false)?;
+    let opts = AttnOpts {
+        qkv_bias: bias,
+        o_bias: bias,
+        qk_norm_full: true,
+        ..Default::default()
+    };
+    let l = Layout {
+        opts,
+        mlp_bias: false,
+        norms: Norms::PostOnly,
+        fused_mlp: false,
+    };
+    let window = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
+    let flags = sliding_flags(c, b.layers, |i| (i + 1) % 4 != 0)?;
+    llama_layout("olmo3", false, c, &b, l, &flags, window)
+}
+
+/// `Exaone4Config` defaults (transformers 5.17 `configuration_exaone4.py`): vocab 102400, hidden 4096,
+/// intermediate 16384, 32 layers, 32 heads, 32 kv heads, head_dim = hidden / heads, max positions 2048, untied,
+/// silu, `sliding_window` 4096, `sliding_window_pattern` 4.
+pub(crate) const EXAONE4: Defaults = Defaults {
+    vocab_size: Some(102400),
+    hidden_size: Some(4096),
+    intermediate_size: Some(16384),
+    num_hidden_layers: Some(32),
+    num_attention_heads: Some(32),
+    num_key_value_heads: Some(32),
+    head_dim: None,
+    max_position_embeddings: Some(2048),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// EXAONE 4.0 (`modeling_exaone4.py`): no biases, post-norms only (`post_attention_layernorm`,
+/// `post_feedforward_layernorm`), per-head `q_norm`/`k_norm` (width head_dim). Without `layer_types`, layer `i`
+/// slides unless `(i + 1) % sliding_window_pattern == 0`; a string pattern (`"LLLG"`) is read as its length
+/// (the model card's equivalence); no sliding layer when `sliding_window` is null.
+pub fn exaone4(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &EXAONE4)?;
+    let opts = AttnOpts {
+        qk_norm_per_head: true,
+        ..Default::default()
+    };
+    let l = Layout {
+        opts,
+        mlp_bias: false,
+        norms: Norms::PostOnly,
+        fused_mlp: false,
+    };
+    let window = size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?;
+    let pattern = match c.get("sliding_window_pattern") {
+        Some(serde_json::Value::String(s)) => s.chars().count() as u64,
+        _ => c.count_or("sliding_window_pattern", MAX_LAYERS, 4)?,
+    };
+    let flags = sliding_flags(c, b.layers, |i| {
+        window.is_some() && pattern > 0 && (i + 1) % pattern != 0
+    })?;
+    llama_layout("exaone4", false, c, &b, l, &flags, window)
+}

@@ -2,11 +2,12 @@
 //! (names, shapes, instances) from the family's transformers modeling code, with its configuration class'
 //! defaults for absent fields.
 //!
-//! * `dense`: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, phi3 and the generic decoder.
+//! * `dense`: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, olmo2, olmo3, phi3, smollm3, ernie4_5,
+//!   seed_oss, exaone4 and the generic decoder.
 //! * `moe`: mixtral, gpt_oss, qwen2_moe, qwen3_moe.
 //! * `legacy`: gpt2, phi, starcoder2 (LayerNorms, biases, non-gated MLPs).
 //! * `hybrid`: qwen3_next (gated DeltaNet + attention), nemotron_h (Mamba-2 + attention + MLP).
-//! * `deepseek`: deepseek_v2, deepseek_v3 (MLA), glm4_moe.
+//! * `deepseek`: deepseek_v2, deepseek_v3, glm4_moe_lite (MLA), glm4_moe.
 
 use crate::arch::Architecture;
 use crate::config::{Cfg, ConfigError};
@@ -46,6 +47,12 @@ fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
         "qwen2_moe" | "qwen3_moe" => moe::qwen_moe(&model_type, c),
         "deepseek_v2" | "deepseek_v3" => deepseek::deepseek(&model_type, c),
         "glm4_moe" => deepseek::glm4_moe(c),
+        "glm4_moe_lite" => deepseek::glm4_moe_lite(c),
+        "smollm3" => dense::smollm3(c),
+        "ernie4_5" => dense::ernie4_5(c),
+        "seed_oss" => dense::seed_oss(c),
+        "olmo3" => dense::olmo3(c),
+        "exaone4" => dense::exaone4(c),
         "gpt2" => legacy::gpt2(c),
         "phi" => legacy::phi(c),
         "starcoder2" => legacy::starcoder2(c),
