@@ -39,6 +39,9 @@ fn korean(w: &Warning) -> &'static str {
         WarningCode::ApproximateArchitecture => {
             "ftmem이 정확히 아는 모델 계열이 아닙니다: 파라미터 수는 일반 디코더 구조로 계산한 근사치입니다."
         }
+        WarningCode::IdleTowers => {
+            "비전 타워와 프로젝터는 언어 모델과 함께 로드되어 메모리에 올라가 있지만, 텍스트만 있는 행에서는 쓰이지 않습니다. 그래서 추정치에는 이 부분의 활성값, 그래디언트, 옵티마이저 상태가 들어가지 않습니다."
+        }
         WarningCode::DequantizedWeights => {
             "체크포인트는 양자화되어 있지만 이 정밀도에서는 가중치를 역양자화해 보관합니다 (precision=stored는 체크포인트 형식을 그대로 유지합니다)."
         }
