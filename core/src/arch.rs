@@ -299,6 +299,10 @@ pub struct Architecture {
     /// the residual stream (`resid_pdrop` in phi, phi3, gpt2; `residual_dropout` in starcoder2; 0 when absent).
     /// Each such dropout saves a 1-byte bool mask per element for backward (`torch.native_dropout`).
     pub residual_dropout: f64,
+    /// Size fields the config does not give, for which the family's transformers default was used, as
+    /// (`field`, value): `hidden_size`, `num_hidden_layers`, `num_attention_heads`, `vocab_size`,
+    /// `intermediate_size` (reported as a warning, [`crate::warnings::WarningCode::DefaultsUsed`]).
+    pub defaults_used: Vec<(String, u64)>,
     /// Modules outside the decoder layers: embeddings, final norm, lm_head (if untied), and for multimodal
     /// wrappers the vision tower and projector modules ([`Component::is_tower`]).
     pub outer_modules: Vec<Module>,

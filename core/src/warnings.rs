@@ -42,6 +42,10 @@ pub enum WarningCode {
     /// never calls them: no activations, and no gradients or optimizer states even when they are trainable
     /// (full fine-tuning, or LoRA adapters PEFT's `all-linear` put on them).
     IdleTowers,
+    /// The config lacks some size fields (`hidden_size`, `num_hidden_layers`, `num_attention_heads`,
+    /// `vocab_size`, `intermediate_size`): the estimate uses the family's transformers defaults for them, as
+    /// transformers would; the message lists each as `field=default`.
+    DefaultsUsed,
 }
 
 /// One warning.
@@ -136,6 +140,22 @@ pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
             message: "the checkpoint is quantized; this precision holds the weights dequantized (precision=stored \
                       keeps the checkpoint's format)"
                 .into(),
+        });
+    }
+    if !arch.defaults_used.is_empty() {
+        let list: Vec<String> = arch
+            .defaults_used
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out.push(Warning {
+            code: WarningCode::DefaultsUsed,
+            message: format!(
+                "config.json does not give every size field: the {} defaults {} were used, as transformers \
+                 would use them",
+                arch.model_type,
+                list.join(", ")
+            ),
         });
     }
     let towers: u64 = arch
@@ -239,6 +259,37 @@ mod tests {
         assert!(!codes(&gpt2, "stack=trainer&seq=512").contains(&WarningCode::LigerNotApplied));
         let llama = arch("meta-llama__Llama-2-7b-hf.json");
         assert!(!codes(&llama, "stack=trainer&liger=1").contains(&WarningCode::LigerNotApplied));
+    }
+
+    #[test]
+    fn size_fields_left_to_the_family_defaults_are_listed() {
+        let a = crate::parse_config(r#"{"model_type": "llama", "hidden_size": 2048}"#).unwrap();
+        let w = warnings(&a, &Settings::from_query("mode=lora&seq=512").unwrap());
+        let d = w
+            .iter()
+            .find(|w| w.code == WarningCode::DefaultsUsed)
+            .expect("defaults warning");
+        for field in [
+            "num_hidden_layers=32",
+            "num_attention_heads=32",
+            "vocab_size=32000",
+            "intermediate_size=11008",
+        ] {
+            assert!(d.message.contains(field), "{}", d.message);
+        }
+        assert!(!d.message.contains("hidden_size="), "{}", d.message);
+        let full = arch("meta-llama__Llama-2-7b-hf.json");
+        assert!(!codes(&full, "mode=lora&seq=512").contains(&WarningCode::DefaultsUsed));
+        let e = crate::parse_config(r#"{"model_type": "llama"}"#).unwrap_err();
+        assert!(matches!(e, crate::ConfigError::NotAModel { .. }), "{e}");
+        for field in [
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "vocab_size",
+        ] {
+            assert!(e.to_string().contains(field), "{e}");
+        }
     }
 
     #[test]

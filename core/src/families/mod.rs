@@ -32,7 +32,8 @@ pub(crate) mod towers;
 /// `Qwen2_5_VLConfig` also takes a true from `text_config`). Qwen-VL configs that keep the text fields at the top
 /// level (the Hub's flat format) are read the same way. An unknown `model_type` with the common fields (`hidden_size`/`n_embd`/`d_model`,
 /// `num_hidden_layers`/`n_layer`, `num_attention_heads`/`n_head`, `vocab_size`) gets a generic llama-like decoder
-/// marked `approximate`; without them the error names the first missing field.
+/// marked `approximate`; without them the error names the first missing field. An object with none of the size
+/// fields is refused ([`ConfigError::NotAModel`], e.g. `{"model_type": "llama"}`): it is not a model.
 pub fn from_config(v: &Value) -> Result<Architecture, ConfigError> {
     let top = Cfg::new(v)?;
     let wrapper = top.str("model_type")?.unwrap_or("").to_string();
@@ -88,8 +89,9 @@ fn wrapper_tie(top: &Cfg, wrapper: &str) -> Result<Option<bool>, ConfigError> {
     Ok(Some(tie))
 }
 
-/// Dispatch on `model_type`.
+/// Dispatch on `model_type`; [`ConfigError::NotAModel`] first when `c` has no size field at all.
 fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
+    common::require_some_size(c)?;
     let model_type = c.str("model_type")?.unwrap_or("").to_string();
     match model_type.as_str() {
         "llama" | "mistral" | "qwen2" | "qwen3" => dense::build(&model_type, c),
