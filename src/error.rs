@@ -143,6 +143,16 @@ impl AppError {
                     format!("{ko}: JSON이 아닙니다 ({e})."),
                 ),
             ),
+            ConfigError::NotAModel { missing } => AppError::from_msg(
+                ErrorKind::Config,
+                Msg::new(
+                    format!("{en} cannot be used: {e}."),
+                    format!(
+                        "{ko}: 모델 설정이 아닙니다. 모델 크기를 정하는 필드({})가 하나도 없습니다.",
+                        missing.join(", ")
+                    ),
+                ),
+            ),
             _ => AppError::from_msg(
                 ErrorKind::Config,
                 Msg::new(

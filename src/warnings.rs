@@ -9,11 +9,29 @@ use leptos::prelude::*;
 pub fn warning_text(w: &Warning, lang: Lang) -> String {
     match lang {
         Lang::En => w.message.clone(),
-        Lang::Ko => korean(w).to_string(),
+        Lang::Ko => korean(w),
     }
 }
 
-fn korean(w: &Warning) -> &'static str {
+/// The `field=default` list of a [`WarningCode::DefaultsUsed`] message (between "defaults " and " were used").
+fn defaults_list(message: &str) -> Option<&str> {
+    let start = message.find(" defaults ")? + " defaults ".len();
+    let end = message[start..].find(" were used")? + start;
+    Some(&message[start..end])
+}
+
+fn korean(w: &Warning) -> String {
+    if w.code == WarningCode::DefaultsUsed {
+        if let Some(list) = defaults_list(&w.message) {
+            return format!(
+                "config.json에 크기를 정하는 필드가 일부 빠져 있어, transformers가 하는 대로 이 모델 계열의 기본값({list})을 썼습니다."
+            );
+        }
+    }
+    korean_fixed(w).to_string()
+}
+
+fn korean_fixed(w: &Warning) -> &'static str {
     match w.code {
         WarningCode::SeqExceedsContext => {
             "시퀀스 길이(추론은 프롬프트 + 생성 토큰)가 모델의 최대 컨텍스트(max_position_embeddings)보다 깁니다."
@@ -38,6 +56,12 @@ fn korean(w: &Warning) -> &'static str {
         }
         WarningCode::ApproximateArchitecture => {
             "ftmem이 정확히 아는 모델 계열이 아닙니다: 파라미터 수는 일반 디코더 구조로 계산한 근사치입니다."
+        }
+        WarningCode::IdleTowers => {
+            "비전 타워와 프로젝터는 언어 모델과 함께 로드되어 메모리에 올라가 있지만, 텍스트만 있는 행에서는 쓰이지 않습니다. 그래서 추정치에는 이 부분의 활성값, 그래디언트, 옵티마이저 상태가 들어가지 않습니다."
+        }
+        WarningCode::DefaultsUsed => {
+            "config.json에 크기를 정하는 필드가 일부 빠져 있어, transformers가 하는 대로 이 모델 계열의 기본값을 썼습니다."
         }
         WarningCode::DequantizedWeights => {
             "체크포인트는 양자화되어 있지만 이 정밀도에서는 가중치를 역양자화해 보관합니다 (precision=stored는 체크포인트 형식을 그대로 유지합니다)."

@@ -32,6 +32,12 @@ pub enum Component {
     Mixer,
     /// The output head (absent when tied to the embeddings).
     LmHead,
+    /// A multimodal wrapper's vision (or audio) encoder: resident as weights, idle in text-only runs
+    /// (`crate::families::towers`).
+    VisionTower,
+    /// The layers that map the tower's features to the language model's width (Gemma-3's
+    /// `mm_input_projection_weight`, Qwen-VL's patch mergers, Mistral-3's and Llama-4's projectors).
+    MultimodalProjector,
 }
 
 impl Component {
@@ -47,7 +53,17 @@ impl Component {
             Component::Norms => "norms",
             Component::Mixer => "mixer",
             Component::LmHead => "lm_head",
+            Component::VisionTower => "vision_tower",
+            Component::MultimodalProjector => "multimodal_projector",
         }
+    }
+
+    /// Whether the component belongs to a multimodal wrapper's towers (not called in a text-only run).
+    pub fn is_tower(self) -> bool {
+        matches!(
+            self,
+            Component::VisionTower | Component::MultimodalProjector
+        )
     }
 }
 
@@ -283,7 +299,12 @@ pub struct Architecture {
     /// the residual stream (`resid_pdrop` in phi, phi3, gpt2; `residual_dropout` in starcoder2; 0 when absent).
     /// Each such dropout saves a 1-byte bool mask per element for backward (`torch.native_dropout`).
     pub residual_dropout: f64,
-    /// Modules outside the decoder layers: embeddings, final norm, lm_head (if untied).
+    /// Size fields the config does not give, for which the family's transformers default was used, as
+    /// (`field`, value): `hidden_size`, `num_hidden_layers`, `num_attention_heads`, `vocab_size`,
+    /// `intermediate_size` (reported as a warning, [`crate::warnings::WarningCode::DefaultsUsed`]).
+    pub defaults_used: Vec<(String, u64)>,
+    /// Modules outside the decoder layers: embeddings, final norm, lm_head (if untied), and for multimodal
+    /// wrappers the vision tower and projector modules ([`Component::is_tower`]).
     pub outer_modules: Vec<Module>,
     /// The decoder layers, in order.
     pub layers: Vec<Layer>,

@@ -36,6 +36,14 @@ pub enum ConfigError {
     NotObject,
     /// A field the architecture needs is absent or null; names the field.
     MissingField(String),
+    /// The object has none of the fields that set a model's size (`hidden_size`, `num_hidden_layers`,
+    /// `num_attention_heads`, `vocab_size`, under any of their aliases): it describes no model, and estimating
+    /// the family's defaults would silently invent one. Lists the fields looked for, canonical name first with
+    /// its aliases.
+    NotAModel {
+        /// The size fields looked for (`hidden_size (n_embd, d_model)`, ...).
+        missing: Vec<String>,
+    },
     /// A field is present but unusable (wrong type, zero, negative, fractional, absurd); names it and says why.
     BadField {
         /// Field name as in the config.
@@ -51,6 +59,11 @@ impl fmt::Display for ConfigError {
             ConfigError::NotJson(m) => write!(f, "not valid JSON: {m}"),
             ConfigError::NotObject => f.write_str("config.json must be a JSON object"),
             ConfigError::MissingField(k) => write!(f, "config.json has no usable `{k}`"),
+            ConfigError::NotAModel { missing } => write!(
+                f,
+                "config.json describes no model: it has none of the size fields {}",
+                missing.join(", ")
+            ),
             ConfigError::BadField { field, message } => {
                 write!(f, "config.json field `{field}`: {message}")
             }

@@ -15,6 +15,14 @@
 //! * Mamba models: PEFT refuses `all-linear` because it would include the Mamba `out_proj`; ftmem instead adapts
 //!   every other linear (documented deviation, so that an estimate exists).
 //!
+//! * multimodal wrappers (`gemma3`, `qwen2_5_vl`, `qwen3_vl`, `mistral3`, `llama4`): PEFT 0.21's `all-linear`
+//!   also adapts every `nn.Linear` of the vision tower and the multimodal projector (SigLIP's q/k/v/`out_proj`/
+//!   `fc1`/`fc2`, Qwen-VL's `qkv`/`proj`/MLP and merger `0`/`2` or `linear_fc1`/`linear_fc2`, Pixtral's and
+//!   Mistral-3's projector `merging_layer`/`linear_1`/`linear_2`, Llama-4's vision layers, adapter and
+//!   projector), observed on the meta device for each; names (`qv`, explicit lists) match inside the towers
+//!   too (SigLIP, Pixtral and Llama-4 vision layers have `q_proj`/`v_proj`). Those adapters are resident but, in
+//!   a text-only run, get no gradient and no optimizer state (the towers are not called).
+//!
 //! `attn` = every `nn.Linear` of the attention blocks (q/k/v/o, fused `qkv_proj`/`c_attn`, MLA projections),
 //! not linear-attention or Mamba mixers. `qv` = `q_proj` + `v_proj` as in PEFT; when the model has neither
 //! (PEFT would error), the family's equivalent: fused `qkv_proj` (Phi-3), `c_attn` (GPT-2), or MLA's `q_b_proj`
@@ -82,6 +90,8 @@ pub(crate) struct Targeting<'a, 't> {
     mamba: bool,
     /// `qv` with no adaptable `q_proj`/`v_proj` in the layers: the family's equivalent instead.
     qv_fallback: bool,
+    /// Leaf names of the attention linears of the decoder layers (what `attn` names inside the towers).
+    attn_names: Vec<&'a str>,
 }
 
 impl<'a, 't> Targeting<'a, 't> {
@@ -92,18 +102,24 @@ impl<'a, 't> Targeting<'a, 't> {
         targets: &'t Targets,
         mut layers: impl Iterator<Item = &'a Layer>,
     ) -> Targeting<'a, 't> {
-        let qv_fallback = matches!(targets, Targets::Qv)
-            && !layers.any(|l| {
-                l.modules
-                    .iter()
-                    .any(|m| is_linear(m) && is_qv(m) && per_rank(arch, m).is_some())
-            });
+        let mut qv_found = false;
+        let mut attn_names: Vec<&'a str> = Vec::new();
+        for l in layers.by_ref() {
+            for m in l.modules.iter().filter(|m| is_linear(m)) {
+                qv_found |= is_qv(m) && per_rank(arch, m).is_some();
+                if m.component == Component::Attention && !attn_names.contains(&m.name.as_str()) {
+                    attn_names.push(m.name.as_str());
+                }
+            }
+        }
+        let qv_fallback = matches!(targets, Targets::Qv) && !qv_found;
         Targeting {
             arch,
             targets,
             moe: PEFT_MOE_FAMILIES.contains(&arch.model_type.as_str()),
             mamba: is_mamba(arch),
             qv_fallback,
+            attn_names,
         }
     }
 
@@ -136,18 +152,25 @@ impl<'a, 't> Targeting<'a, 't> {
             .filter_map(move |m| Some((m, per_rank(self.arch, m)?)))
     }
 
-    /// The adapted modules outside the layers (explicit names only, e.g. `lm_head`), with their adapter
-    /// parameters per unit of rank.
+    /// The adapted modules outside the layers, with their adapter parameters per unit of rank: by explicit name
+    /// (e.g. `lm_head`), and the linears of a multimodal wrapper's towers as PEFT matches them (module docs).
     pub(crate) fn outer<'l>(&'l self) -> impl Iterator<Item = (&'a Module, u64)> + use<'l, 'a, 't> {
-        let names: &[String] = match self.targets {
-            Targets::Modules(names) => names,
-            _ => &[],
-        };
         self.arch
             .outer_modules
             .iter()
-            .filter(move |m| is_linear(m) && names.iter().any(|n| n == &m.name))
+            .filter(move |m| is_linear(m) && self.matches_outer(m))
             .filter_map(move |m| Some((m, per_rank(self.arch, m)?)))
+    }
+
+    /// Whether the `nn.Linear` `m` outside the decoder layers is a target.
+    fn matches_outer(&self, m: &Module) -> bool {
+        let tower = m.component.is_tower();
+        match self.targets {
+            Targets::Modules(names) => names.iter().any(|n| n == &m.name),
+            Targets::AllLinear => tower,
+            Targets::Qv => tower && !self.qv_fallback && is_qv(m),
+            Targets::Attn => tower && self.attn_names.contains(&m.name.as_str()),
+        }
     }
 
     /// PEFT 0.21 `all-linear` membership of one module inside the layers (see the module docs).

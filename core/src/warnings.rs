@@ -37,6 +37,15 @@ pub enum WarningCode {
     TrlPacking,
     /// `liger=1` on a `model_type` liger-kernel 0.8.5 does not patch: the run is as without Liger.
     LigerNotApplied,
+    /// A multimodal wrapper (`gemma3`, `qwen2_5_vl`, `qwen3_vl`, `mistral3`, `llama4`): transformers loads the
+    /// vision tower and projector with the language model, so their weights are resident, but a text-only row
+    /// never calls them: no activations, and no gradients or optimizer states even when they are trainable
+    /// (full fine-tuning, or LoRA adapters PEFT's `all-linear` put on them).
+    IdleTowers,
+    /// The config lacks some size fields (`hidden_size`, `num_hidden_layers`, `num_attention_heads`,
+    /// `vocab_size`, `intermediate_size`): the estimate uses the family's transformers defaults for them, as
+    /// transformers would; the message lists each as `field=default`.
+    DefaultsUsed,
 }
 
 /// One warning.
@@ -133,6 +142,38 @@ pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
                 .into(),
         });
     }
+    if !arch.defaults_used.is_empty() {
+        let list: Vec<String> = arch
+            .defaults_used
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out.push(Warning {
+            code: WarningCode::DefaultsUsed,
+            message: format!(
+                "config.json does not give every size field: the {} defaults {} were used, as transformers \
+                 would use them",
+                arch.model_type,
+                list.join(", ")
+            ),
+        });
+    }
+    let towers: u64 = arch
+        .outer_modules
+        .iter()
+        .filter(|m| m.component.is_tower())
+        .map(|m| m.params.0.saturating_mul(m.instances))
+        .fold(0, u64::saturating_add);
+    if towers > 0 {
+        out.push(Warning {
+            code: WarningCode::IdleTowers,
+            message: format!(
+                "the vision tower and projector ({:.2} B parameters) are loaded and resident, but idle for \
+                 text-only rows: the estimate gives them no activations, gradients or optimizer states",
+                towers as f64 / 1e9
+            ),
+        });
+    }
     if arch.approximate {
         out.push(Warning {
             code: WarningCode::ApproximateArchitecture,
@@ -218,6 +259,50 @@ mod tests {
         assert!(!codes(&gpt2, "stack=trainer&seq=512").contains(&WarningCode::LigerNotApplied));
         let llama = arch("meta-llama__Llama-2-7b-hf.json");
         assert!(!codes(&llama, "stack=trainer&liger=1").contains(&WarningCode::LigerNotApplied));
+    }
+
+    #[test]
+    fn size_fields_left_to_the_family_defaults_are_listed() {
+        let a = crate::parse_config(r#"{"model_type": "llama", "hidden_size": 2048}"#).unwrap();
+        let w = warnings(&a, &Settings::from_query("mode=lora&seq=512").unwrap());
+        let d = w
+            .iter()
+            .find(|w| w.code == WarningCode::DefaultsUsed)
+            .expect("defaults warning");
+        for field in [
+            "num_hidden_layers=32",
+            "num_attention_heads=32",
+            "vocab_size=32000",
+            "intermediate_size=11008",
+        ] {
+            assert!(d.message.contains(field), "{}", d.message);
+        }
+        assert!(!d.message.contains("hidden_size="), "{}", d.message);
+        let full = arch("meta-llama__Llama-2-7b-hf.json");
+        assert!(!codes(&full, "mode=lora&seq=512").contains(&WarningCode::DefaultsUsed));
+        let e = crate::parse_config(r#"{"model_type": "llama"}"#).unwrap_err();
+        assert!(matches!(e, crate::ConfigError::NotAModel { .. }), "{e}");
+        for field in [
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "vocab_size",
+        ] {
+            assert!(e.to_string().contains(field), "{e}");
+        }
+    }
+
+    #[test]
+    fn multimodal_towers_are_flagged_as_resident_but_idle() {
+        let a = arch("google__gemma-3-4b-it.json");
+        let w = warnings(&a, &Settings::from_query("mode=lora&seq=512").unwrap());
+        let idle = w
+            .iter()
+            .find(|w| w.code == WarningCode::IdleTowers)
+            .expect("idle towers warning");
+        assert!(idle.message.contains("0.42 B"), "{}", idle.message);
+        let text_only = arch("meta-llama__Llama-2-7b-hf.json");
+        assert!(!codes(&text_only, "mode=lora&seq=512").contains(&WarningCode::IdleTowers));
     }
 
     #[test]

@@ -185,6 +185,31 @@ fn edited(fixture_name: &str, tag: &str, edits: serde_json::Value) -> String {
 }
 
 #[test]
+fn a_config_with_some_size_fields_is_estimated_with_the_defaults_listed() {
+    let path = temp_file(
+        "partial-llama.json",
+        br#"{"model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 16}"#,
+    );
+    let (code, out, err) = ftmem(&["estimate", &path, "mode=lora&seq=512"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let w = v["warnings"].as_array().expect("warnings");
+    let d = w
+        .iter()
+        .find(|w| w["code"] == "defaults_used")
+        .unwrap_or_else(|| panic!("no defaults_used warning in {out}"));
+    let msg = d["message"].as_str().unwrap_or("");
+    for field in [
+        "num_attention_heads=32",
+        "vocab_size=32000",
+        "intermediate_size=11008",
+    ] {
+        assert!(msg.contains(field), "{msg}");
+    }
+    assert!(!msg.contains("num_hidden_layers="), "{msg}");
+}
+
+#[test]
 fn malformed_files_exit_2_for_every_command() {
     let cases: Vec<(String, &str)> = vec![
         (temp_file("m-trunc.json", br#"{"model_type": "llama", "hidden_size": 20"#), "JSON"),
@@ -204,6 +229,13 @@ fn malformed_files_exit_2_for_every_command() {
         ),
         (temp_file("m-nan-token.json", br#"{"hidden_size": NaNx}"#), "JSON"),
         (temp_file("m-no-fields.json", b"{}"), "hidden_size"),
+        // Not a model: no size field at all, so no estimate of the family's defaults (issue 11 §6).
+        (temp_file("m-llama-only.json", br#"{"model_type": "llama"}"#), "describes no model"),
+        (temp_file("m-llama-only2.json", br#"{"model_type": "llama"}"#), "num_hidden_layers"),
+        (
+            temp_file("m-gemma3-empty.json", br#"{"model_type": "gemma3", "text_config": {}}"#),
+            "vocab_size",
+        ),
         (temp_file("m-generic-missing.json", br#"{"model_type":"mystery","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4}"#), "vocab_size"),
     ];
     let llama = fixture("meta-llama__Llama-3.2-1B.json");

@@ -1,7 +1,8 @@
 //! Table test: for every line of `tests/fixtures/truth/params.jsonl` (transformers 5.17 counts, built on the
 //! meta device), ftmem's `total` must equal `total_params`, and the embedding / lm_head matrices must match
 //! `embedding_params` / `lm_head_params`, and the LoRA adapter sizes (rank 16 on `q_proj,v_proj` and on
-//! `all-linear`) must equal PEFT's where PEFT gave a number. Prints the whole table, then fails listing every difference.
+//! `all-linear`) must equal PEFT's where PEFT gave a number, and for multimodal wrappers the vision tower and
+//! projector parameters (`tower_params`, built with `AutoModelForImageTextToText`) must match. Prints the whole table, then fails listing every difference.
 
 use ftmem_core::arch::{Architecture, Component, ModuleKind};
 use ftmem_core::settings::Targets;
@@ -103,6 +104,17 @@ fn params_equal_transformers_for_every_fixture() {
                     )),
                     Err(e) => failures.push(format!("{name}: {key}: {e}")),
                 }
+            }
+        }
+        if let Some(want) = row["tower_params"].as_u64() {
+            let got: u64 = params::count(&arch)
+                .components
+                .iter()
+                .filter(|c| c.component.is_tower())
+                .map(|c| c.total.0)
+                .sum();
+            if got != want {
+                failures.push(format!("{name}: vision tower + projector {got} != {want}"));
             }
         }
         if let Some(t) = row["tied"].as_bool() {

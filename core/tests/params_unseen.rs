@@ -264,14 +264,30 @@ fn unknown_family_is_generic_and_approximate_or_names_the_missing_field() {
 }
 
 #[test]
-fn gemma3_multimodal_wrapper_describes_its_text_model() {
+fn gemma3_multimodal_wrapper_describes_its_text_model_and_a_default_vision_tower() {
     let text = json!({"hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4, "num_key_value_heads": 2,
         "vocab_size": 128, "num_hidden_layers": 2, "head_dim": 16});
     let wrapped = json!({"model_type": "gemma3", "text_config": text, "torch_dtype": "bfloat16"});
     let arch = parse_config(&wrapped.to_string()).expect("gemma3 wrapper");
     assert_eq!(arch.model_type, "gemma3_text");
     assert_eq!(arch.dtype.as_deref(), Some("bfloat16"));
-    assert_eq!(params::count(&arch).total.0, 70272);
+    // transformers 5.17: the language model (70 272) plus, with no `vision_config`, a default
+    // `SiglipVisionConfig()` tower with its pooling head (92 884 224) and the projector (768 × 64 + 768).
+    let counts = params::count(&arch);
+    assert_eq!(counts.total.0, 93004416);
+    let lm: u64 = counts
+        .components
+        .iter()
+        .filter(|c| !c.component.is_tower())
+        .map(|c| c.total.0)
+        .sum();
+    assert_eq!(lm, 70272);
+    assert_eq!(
+        lora::adapter_params(&arch, 2, &Targets::AllLinear)
+            .expect("lora")
+            .0,
+        353920
+    );
 }
 
 #[test]
@@ -288,4 +304,127 @@ fn lora_targets_matching_nothing_is_an_error() {
     )
     .expect("q");
     assert_eq!(q.0, 2 * (64 + 64) + (64 + 128));
+}
+
+/// Small multimodal wrappers (transformers 5.17 `AutoModelForImageTextToText` on the meta device, PEFT 0.21 rank
+/// 2): total parameters including the vision tower and projector, LoRA on `q_proj,v_proj` and `all-linear`
+/// (which PEFT applies to the towers' linears too), and the tower's share.
+#[test]
+fn small_multimodal_wrappers_count_their_towers_as_transformers_builds_them() {
+    let text = json!({"hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "vocab_size": 128, "num_hidden_layers": 2});
+    let with = |base: &Value, extra: Value| {
+        let mut b = base.clone();
+        for (k, x) in extra.as_object().expect("object") {
+            b[k] = x.clone();
+        }
+        b
+    };
+    // (config, total, towers + projector, LoRA qv, LoRA all-linear)
+    let cases: Vec<(Value, u64, u64, u64, u64)> = vec![
+        (
+            json!({"model_type": "gemma3", "mm_tokens_per_image": 4,
+            "text_config": with(&text, json!({"model_type": "gemma3_text", "head_dim": 16})),
+            "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 32, "intermediate_size": 48,
+                "num_attention_heads": 2, "num_hidden_layers": 2, "image_size": 28, "patch_size": 7,
+                "vision_use_head": false}}),
+            92672,
+            20320 + 2080,
+            1408,
+            5376,
+        ),
+        (
+            json!({"model_type": "qwen2_5_vl",
+            "text_config": with(&text, json!({"model_type": "qwen2_5_vl_text",
+                "rope_scaling": {"type": "mrope", "mrope_section": [2, 2, 4]}})),
+            "vision_config": {"depth": 2, "hidden_size": 32, "intermediate_size": 48, "num_heads": 2,
+                "out_hidden_size": 64, "patch_size": 4, "spatial_merge_size": 2, "temporal_patch_size": 2,
+                "window_size": 16, "fullatt_block_indexes": [1]}}),
+            124320,
+            45920,
+            896,
+            6336,
+        ),
+        (
+            json!({"model_type": "qwen3_vl",
+            "text_config": with(&text, json!({"model_type": "qwen3_vl_text", "head_dim": 16,
+                "rope_scaling": {"rope_type": "default", "mrope_section": [2, 2, 4]}})),
+            "vision_config": {"depth": 3, "hidden_size": 32, "intermediate_size": 48, "num_heads": 2,
+                "out_hidden_size": 64, "patch_size": 4, "spatial_merge_size": 2, "temporal_patch_size": 2,
+                "num_position_embeddings": 16, "deepstack_visual_indexes": [0, 1]}}),
+            179216,
+            101008,
+            896,
+            8512,
+        ),
+        (
+            json!({"model_type": "mistral3", "spatial_merge_size": 2,
+            "text_config": with(&text, json!({"model_type": "mistral", "head_dim": 16})),
+            "vision_config": {"model_type": "pixtral", "hidden_size": 32, "intermediate_size": 48,
+                "num_attention_heads": 2, "num_hidden_layers": 2, "head_dim": 16, "image_size": 32,
+                "patch_size": 4}}),
+            99328,
+            19104 + 10272,
+            1408,
+            6464,
+        ),
+        (
+            json!({"model_type": "llama4",
+            "text_config": with(&text, json!({"model_type": "llama4_text", "intermediate_size_mlp": 80,
+                "head_dim": 16, "num_local_experts": 4, "num_experts_per_tok": 1,
+                "interleave_moe_layer_step": 1})),
+            "vision_config": {"hidden_size": 32, "intermediate_size": 48, "num_attention_heads": 2,
+                "num_hidden_layers": 2, "image_size": 32, "patch_size": 4, "vision_output_dim": 40,
+                "projector_input_dim": 40, "projector_output_dim": 40, "pixel_shuffle_ratio": 0.5}}),
+            250976,
+            22304 + 2560,
+            1408,
+            6352,
+        ),
+        (
+            with(
+                &text,
+                json!({"model_type": "llama4_text", "intermediate_size_mlp": 80, "head_dim": 16,
+                "num_local_experts": 4, "num_experts_per_tok": 1, "interleave_moe_layer_step": 2}),
+            ),
+            149056,
+            0,
+            896,
+            3752,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (cfg, total, towers, qv, all) in cases {
+        let mt = cfg["model_type"].as_str().unwrap_or("?").to_string();
+        let arch = match parse_config(&cfg.to_string()) {
+            Ok(a) => a,
+            Err(e) => {
+                failures.push(format!("{mt}: {e}"));
+                continue;
+            }
+        };
+        let counts = params::count(&arch);
+        let t: u64 = counts
+            .components
+            .iter()
+            .filter(|c| c.component.is_tower())
+            .map(|c| c.total.0)
+            .sum();
+        if counts.total.0 != total || t != towers || arch.approximate {
+            failures.push(format!(
+                "{mt}: total {} (towers {t}, approximate {}) != {total} (towers {towers})",
+                counts.total.0, arch.approximate
+            ));
+        }
+        for (label, targets, want) in [
+            ("qv", Targets::Qv, qv),
+            ("all-linear", Targets::AllLinear, all),
+        ] {
+            match lora::adapter_params(&arch, 2, &targets) {
+                Ok(g) if g.0 == want => {}
+                other => failures.push(format!("{mt}: lora {label} {other:?} != {want}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

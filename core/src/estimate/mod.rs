@@ -333,6 +333,7 @@ fn training(
                 .outer_modules
                 .iter()
                 .filter(|m| m.name != "embed_tokens" || arch.tie_word_embeddings)
+                .filter(|m| !m.component.is_tower())
                 .map(|m| m.params.0)
                 .sum();
             let one_layer: u64 = arch

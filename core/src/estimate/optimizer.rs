@@ -66,7 +66,14 @@ pub(crate) fn trainable(run: &Run, res: &Resident) -> Result<Trainable, Estimate
     let optim = run.s.optim;
     if run.train_base {
         // Outer modules once, each distinct layer's modules weighted by the layer's count ([`Run::layers`]).
-        let outer = run.arch.outer_modules.iter().map(|m| (m, 1));
+        // A multimodal wrapper's towers are trainable (`requires_grad`) but not called in a text-only run: no
+        // gradient is ever formed for them, so torch's optimizers create no state for them either.
+        let outer = run
+            .arch
+            .outer_modules
+            .iter()
+            .filter(|m| !m.component.is_tower())
+            .map(|m| (m, 1));
         let inner = run
             .layers
             .iter()
@@ -91,7 +98,7 @@ pub(crate) fn trainable(run: &Run, res: &Resident) -> Result<Trainable, Estimate
     } else {
         // LoRA: fp32 adapters, bf16 in TRL's QLoRA (lora_A and lora_B tensors of thousands of elements or more
         // each).
-        t.params = res.adapter_params;
+        t.params = res.adapter_params - res.idle_adapter_params;
         t.states = state_bytes(optim, t.params, run.a)?;
         t.gradients = mul(t.params, run.a)?;
     }

@@ -147,6 +147,8 @@ pub(crate) struct Resident {
     pub base: u64,
     /// LoRA adapter parameters (elements; fp32 on the GPU, bf16 in TRL's QLoRA recipe).
     pub adapter_params: u64,
+    /// Of `adapter_params`, those on a multimodal wrapper's towers: resident, never trained in a text-only run.
+    pub idle_adapter_params: u64,
     /// Bytes of the adapters.
     pub adapters: u64,
     /// Autocast's bf16 copies of the matmul weights (precision=mixed), alive from forward to backward.
@@ -211,6 +213,9 @@ pub(crate) fn resident(run: &Run) -> Result<Resident, EstimateError> {
                     .0
             }
         };
+    }
+    if run.mode.has_adapters() && run.s.rank > 0 {
+        out.idle_adapter_params = mul(run.adapters.idle, run.s.rank)?.min(out.adapter_params);
     }
     out.adapters = mul(out.adapter_params, run.a)?;
     // A quantized checkpoint whose headers were read and agree with the family count: its bytes as stored.

@@ -173,6 +173,9 @@ pub(crate) struct AdapterSizes {
     /// The largest per-layer Σ per-rank size plus that of the adapted modules outside the layers (`lm_head`);
     /// `None` when a sum overflows.
     pub one_layer_and_outer: Option<u64>,
+    /// Σ per-rank size over the adapted modules of a multimodal wrapper's towers (counted in `total`): resident,
+    /// but never given a gradient or optimizer state in a text-only run.
+    pub idle: u64,
 }
 
 impl AdapterSizes {
@@ -200,15 +203,20 @@ impl AdapterSizes {
             total = total.and_then(|t| t.checked_add(sum?.checked_mul(count)?));
             largest_layer = largest_layer.and_then(|l| Some(l.max(sum?)));
         }
-        let mut outer = Some(0u64);
-        for (_, r) in t.outer() {
+        let (mut outer, mut idle) = (Some(0u64), 0u64);
+        for (m, r) in t.outer() {
             any = true;
-            outer = outer.and_then(|o| o.checked_add(r));
+            if m.component.is_tower() {
+                idle = idle.saturating_add(r);
+            } else {
+                outer = outer.and_then(|o| o.checked_add(r));
+            }
         }
         AdapterSizes {
             any,
-            total: total.and_then(|t| t.checked_add(outer?)),
+            total: total.and_then(|t| t.checked_add(outer?)?.checked_add(idle)),
             one_layer_and_outer: largest_layer.and_then(|l| l.checked_add(outer?)),
+            idle,
         }
     }
 }

@@ -138,6 +138,8 @@ pub(crate) struct Base {
     pub tie: bool,
     pub act: String,
     pub dtype: Option<String>,
+    /// The size fields absent from the config whose family default was used, as (`field`, value).
+    pub defaults_used: Vec<(String, u64)>,
 }
 
 /// Alias lists, canonical name first (GPT-2 / T5 style names accepted for every family).
@@ -150,9 +152,14 @@ pub(crate) const MAXPOS: &[&str] = &["max_position_embeddings", "n_positions", "
 impl Base {
     /// Read the common fields of `c` with family defaults `d`.
     pub fn read(c: &Cfg, d: &Defaults) -> Result<Base, ConfigError> {
-        let or = |v: Option<u64>, dflt: Option<u64>, name: &str| {
-            v.or(dflt)
-                .ok_or_else(|| ConfigError::MissingField(name.to_string()))
+        let used = std::cell::RefCell::new(Vec::new());
+        let or = |v: Option<u64>, dflt: Option<u64>, name: &str| match (v, dflt) {
+            (Some(v), _) => Ok(v),
+            (None, Some(x)) => {
+                used.borrow_mut().push((name.to_string(), x));
+                Ok(x)
+            }
+            (None, None) => Err(ConfigError::MissingField(name.to_string())),
         };
         let hidden = or(c.size_any(HIDDEN, MAX_DIM)?, d.hidden_size, HIDDEN[0])?;
         let layers = or(
@@ -191,11 +198,15 @@ impl Base {
                 h
             }
         };
-        let intermediate = c
-            .size_any(INTER, MAX_DIM)?
-            .or(d.intermediate_size)
-            .unwrap_or(0);
         let vocab = or(c.size("vocab_size", MAX_DIM)?, d.vocab_size, "vocab_size")?;
+        let intermediate = match c.size_any(INTER, MAX_DIM)? {
+            Some(i) => i,
+            None => d
+                .intermediate_size
+                .map(|i| or(None, Some(i), INTER[0]))
+                .transpose()?
+                .unwrap_or(0),
+        };
         let max_pos = c
             .size_any(MAXPOS, MAX_CONTEXT)?
             .or(d.max_position_embeddings);
@@ -221,6 +232,7 @@ impl Base {
             tie,
             act,
             dtype,
+            defaults_used: used.into_inner(),
         })
     }
 
@@ -457,10 +469,29 @@ pub(crate) fn skeleton(
         final_logit_softcapping: c.f64("final_logit_softcapping")?.is_some_and(|x| x > 0.0),
         prefers_eager_attention: false,
         residual_dropout: residual_dropout(c)?,
+        defaults_used: b.defaults_used.clone(),
         outer_modules: Vec::new(),
         layers: Vec::new(),
         checkpoint_weights: None,
     })
+}
+
+/// Refuse an object with none of the size fields ([`ConfigError::NotAModel`]): no hidden size, layer count,
+/// head count or vocabulary under any alias. A config with some of them gets the family's defaults for the
+/// others, listed in [`crate::arch::Architecture::defaults_used`].
+pub(crate) fn require_some_size(c: &Cfg) -> Result<(), ConfigError> {
+    let groups: [&[&str]; 4] = [HIDDEN, LAYERS, HEADS, &["vocab_size"]];
+    if groups.iter().any(|g| g.iter().any(|k| c.has(k))) {
+        return Ok(());
+    }
+    let name = |g: &[&str]| match g {
+        [one] => (*one).to_string(),
+        [first, rest @ ..] => format!("{first} ({})", rest.join(", ")),
+        [] => String::new(),
+    };
+    let mut missing: Vec<String> = groups.iter().map(|g| name(g)).collect();
+    missing.push(name(INTER));
+    Err(ConfigError::NotAModel { missing })
 }
 
 /// The residual dropout probability: `resid_pdrop` (phi, phi3, gpt2) or `residual_dropout` (starcoder2), which

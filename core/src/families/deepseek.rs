@@ -240,7 +240,7 @@ pub fn deepseek(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> 
     };
     let (attn, mixer) = mla(c, &b)?;
     let (first, freq) = (s.first_dense, s.freq);
-    let sparse = move |i: u64| i >= first && (!v2 || i % freq == 0);
+    let sparse = move |i: u64| i >= first && (!v2 || i.is_multiple_of(freq));
     assemble(model_type, c, &b, attn, mixer, s, &sparse)
 }
 

@@ -634,3 +634,73 @@ pub fn exaone4(c: &Cfg) -> Result<Architecture, ConfigError> {
     })?;
     llama_layout("exaone4", false, c, &b, l, &flags, window)
 }
+
+/// `Qwen2_5_VLTextConfig` defaults (transformers 5.17 `configuration_qwen2_5_vl.py`): vocab 152064, hidden 8192,
+/// intermediate 29568, 80 layers, 64 heads, 8 kv heads, max positions 32768, `use_sliding_window` false,
+/// `max_window_layers` 80.
+pub(crate) const QWEN2_5_VL_TEXT: Defaults = Defaults {
+    vocab_size: Some(152064),
+    hidden_size: Some(8192),
+    intermediate_size: Some(29568),
+    num_hidden_layers: Some(80),
+    num_attention_heads: Some(64),
+    num_key_value_heads: Some(8),
+    head_dim: None,
+    max_position_embeddings: Some(32768),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// `Qwen3VLTextConfig` defaults (transformers 5.17 `configuration_qwen3_vl.py`): vocab 151936, hidden 4096,
+/// intermediate 22016, 32 layers, 32 heads, 32 kv heads, head_dim 128, max positions 128000, `attention_bias`
+/// false.
+pub(crate) const QWEN3_VL_TEXT: Defaults = Defaults {
+    vocab_size: Some(151936),
+    hidden_size: Some(4096),
+    intermediate_size: Some(22016),
+    num_hidden_layers: Some(32),
+    num_attention_heads: Some(32),
+    num_key_value_heads: Some(32),
+    head_dim: Some(128),
+    max_position_embeddings: Some(128000),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// The language models of Qwen2.5-VL (`qwen2_5_vl_text`, `modeling_qwen2_5_vl.py`: the Qwen2 layer, q/k/v with
+/// bias, o without) and Qwen3-VL (`qwen3_vl_text`, `modeling_qwen3_vl.py`: the Qwen3 layer, per-head
+/// `q_norm`/`k_norm`, biases by `attention_bias`). The output head's tying is the wrapper's
+/// ([`crate::families::from_config`]).
+pub fn qwen_vl_text(model_type: &str, c: &Cfg) -> Result<Architecture, ConfigError> {
+    let qwen3 = model_type == "qwen3_vl_text";
+    let b = Base::read(
+        c,
+        if qwen3 {
+            &QWEN3_VL_TEXT
+        } else {
+            &QWEN2_5_VL_TEXT
+        },
+    )?;
+    let opts = if qwen3 {
+        let bias = c.bool_or("attention_bias", false)?;
+        AttnOpts {
+            qkv_bias: bias,
+            o_bias: bias,
+            qk_norm_per_head: true,
+            ..Default::default()
+        }
+    } else {
+        AttnOpts {
+            qkv_bias: true,
+            ..Default::default()
+        }
+    };
+    let window = if !qwen3 && c.bool_or("use_sliding_window", false)? {
+        size_or_absent_default(c, "sliding_window", MAX_CONTEXT, Some(4096))?
+    } else {
+        None
+    };
+    let from = c.count_or("max_window_layers", MAX_LAYERS, 80)?;
+    let flags = sliding_flags(c, b.layers, |i| window.is_some() && i >= from)?;
+    llama_like(model_type, false, c, &b, opts, false, &flags, window)
+}

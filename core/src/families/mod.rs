@@ -19,27 +19,84 @@ pub(crate) mod dense;
 pub(crate) mod hybrid;
 pub(crate) mod legacy;
 pub(crate) mod moe;
+pub(crate) mod towers;
 
 /// Build the architecture from a parsed `config.json` object.
 ///
 /// A multimodal wrapper whose text model lives under `text_config` (e.g. Gemma-3 `gemma3`) is unwrapped: the
 /// text model is described, with the wrapper's `torch_dtype`/`dtype`/`quantization_config` when the text config
-/// lacks them. An unknown `model_type` with the common fields (`hidden_size`/`n_embd`/`d_model`,
+/// lacks them. For the wrappers of [`towers::towers`] (`gemma3`, `qwen2_5_vl`, `qwen3_vl`, `mistral3`, `llama4`)
+/// the vision tower and projector are added to `outer_modules` as transformers builds them in the
+/// `…ForConditionalGeneration` class, and the output head is tied as that class ties it: by the wrapper's own
+/// `tie_word_embeddings` (class default when absent: true for `gemma3` and `mistral3`, false for the others;
+/// `Qwen2_5_VLConfig` also takes a true from `text_config`). Qwen-VL configs that keep the text fields at the top
+/// level (the Hub's flat format) are read the same way. An unknown `model_type` with the common fields (`hidden_size`/`n_embd`/`d_model`,
 /// `num_hidden_layers`/`n_layer`, `num_attention_heads`/`n_head`, `vocab_size`) gets a generic llama-like decoder
-/// marked `approximate`; without them the error names the first missing field.
+/// marked `approximate`; without them the error names the first missing field. An object with none of the size
+/// fields is refused ([`ConfigError::NotAModel`], e.g. `{"model_type": "llama"}`): it is not a model.
 pub fn from_config(v: &Value) -> Result<Architecture, ConfigError> {
     let top = Cfg::new(v)?;
-    if let Some(text) = unwrap_text_config(&top)? {
-        return build(&Cfg::new(&text)?);
+    let wrapper = top.str("model_type")?.unwrap_or("").to_string();
+    let text = match unwrap_text_config(&top)? {
+        Some(text) => Some(text),
+        None => flat_text_config(&top, &wrapper)?,
+    };
+    let Some(mut text) = text else {
+        return build(&top);
+    };
+    if let (Some(tie), Value::Object(m)) = (wrapper_tie(&top, &wrapper)?, &mut text) {
+        m.insert("tie_word_embeddings".into(), Value::Bool(tie));
     }
-    build(&top)
+    let mut arch = build(&Cfg::new(&text)?)?;
+    if let Some(mods) = towers::towers(&wrapper, &top, arch.hidden_size)? {
+        arch.outer_modules.extend(mods);
+    }
+    Ok(arch)
 }
 
-/// Dispatch on `model_type`.
+/// The text model of a Qwen-VL config in the Hub's flat format (text fields at the top level, only
+/// `vision_config` nested): the top-level object without `vision_config`, with `model_type`
+/// `qwen2_5_vl_text` / `qwen3_vl_text` (`Qwen2_5_VLConfig.__post_init__` builds its text config from those
+/// top-level fields).
+fn flat_text_config(top: &Cfg, wrapper: &str) -> Result<Option<Value>, ConfigError> {
+    if !matches!(wrapper, "qwen2_5_vl" | "qwen3_vl") || !top.has("vision_config") {
+        return Ok(None);
+    }
+    let mut m = top.map().clone();
+    m.remove("vision_config");
+    m.insert(
+        "model_type".into(),
+        Value::String(format!("{wrapper}_text")),
+    );
+    Ok(Some(Value::Object(m)))
+}
+
+/// Whether the wrapper's `…ForConditionalGeneration` ties the output head to the embeddings (transformers 5
+/// ties by the outer config's `tie_word_embeddings`); `None` for wrappers ftmem does not know (the text
+/// config's own value then applies).
+fn wrapper_tie(top: &Cfg, wrapper: &str) -> Result<Option<bool>, ConfigError> {
+    let default = match wrapper {
+        "gemma3" | "mistral3" => true,
+        "qwen2_5_vl" | "qwen3_vl" | "llama4" => false,
+        _ => return Ok(None),
+    };
+    let mut tie = top.bool_or("tie_word_embeddings", default)?;
+    if wrapper == "qwen2_5_vl" && !tie {
+        if let Some(text) = top.sub("text_config") {
+            tie = text.bool_or("tie_word_embeddings", false)?;
+        }
+    }
+    Ok(Some(tie))
+}
+
+/// Dispatch on `model_type`; [`ConfigError::NotAModel`] first when `c` has no size field at all.
 fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
+    common::require_some_size(c)?;
     let model_type = c.str("model_type")?.unwrap_or("").to_string();
     match model_type.as_str() {
         "llama" | "mistral" | "qwen2" | "qwen3" => dense::build(&model_type, c),
+        "qwen2_5_vl_text" => dense::qwen_vl_text(&model_type, c),
+        "qwen3_vl_text" => dense::qwen_vl_text(&model_type, c),
         "gemma" | "gemma2" | "gemma3_text" => dense::gemma(&model_type, c),
         "olmo2" => dense::olmo2(c),
         "phi3" => dense::phi3(c),
@@ -59,6 +116,7 @@ fn build(c: &Cfg) -> Result<Architecture, ConfigError> {
         "qwen3_next" => hybrid::qwen3_next(c),
         "nemotron_h" => hybrid::nemotron_h(c),
         "gpt_oss" => moe::gpt_oss(c),
+        "llama4_text" => moe::llama4_text(c),
         _ => dense::generic(&model_type, c),
     }
 }
@@ -81,7 +139,13 @@ fn unwrap_text_config(top: &Cfg) -> Result<Option<Value>, ConfigError> {
     }
     if !text.has("model_type") {
         let outer = top.str("model_type")?.unwrap_or("");
-        m.insert("model_type".into(), Value::String(format!("{outer}_text")));
+        // `Mistral3Config` defaults its text model to `mistral`; the other wrappers to `{wrapper}_text`.
+        let inner = if outer == "mistral3" {
+            "mistral".to_string()
+        } else {
+            format!("{outer}_text")
+        };
+        m.insert("model_type".into(), Value::String(inner));
     }
     Ok(Some(Value::Object(m)))
 }

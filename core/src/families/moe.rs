@@ -334,3 +334,130 @@ pub(crate) fn qwen_sparse_block(
         gated: true,
     })
 }
+
+/// `Llama4TextConfig` defaults (transformers 5.17 `configuration_llama4.py`): vocab 202048, hidden 5120,
+/// intermediate 8192 (each expert and the shared expert), `intermediate_size_mlp` 16384 (dense layers), 48 layers,
+/// 40 heads, 8 kv heads, head_dim 128, max positions 131072, untied, 16 local experts, 1 per token,
+/// `interleave_moe_layer_step` 1, `attention_chunk_size` 8192, `no_rope_layer_interval` 4, `attention_bias` false.
+pub(crate) const LLAMA4_TEXT: Defaults = Defaults {
+    vocab_size: Some(202048),
+    hidden_size: Some(5120),
+    intermediate_size: Some(8192),
+    num_hidden_layers: Some(48),
+    num_attention_heads: Some(40),
+    num_key_value_heads: Some(8),
+    head_dim: Some(128),
+    max_position_embeddings: Some(4096 * 32),
+    tie_word_embeddings: false,
+    hidden_act: "silu",
+};
+
+/// Llama 4 text model (`modeling_llama4.py`): q/k/v/o (bias `attention_bias`; the qk `L2Norm` has no weight).
+/// MoE layers (`moe_layers`, default every `interleave_moe_layer_step`-th from index step − 1) hold a `router`
+/// (`Llama4Router`, an `nn.Linear(H, E)` without bias, so PEFT's `all-linear` adapts it), E stacked experts
+/// `gate_up_proj` `[E, H, 2·I]` and `down_proj` `[E, I, H]`, and a `shared_expert` gated MLP of width I; other
+/// layers a gated MLP of `intermediate_size_mlp`. Layers with RoPE (`no_rope_layers[i]` = 1, default
+/// `(i + 1) % no_rope_layer_interval != 0`) use chunked attention over `attention_chunk_size` tokens (counted
+/// here as a sliding window of that size), the others full attention, unless `layer_types` says otherwise.
+pub fn llama4_text(c: &Cfg) -> Result<Architecture, ConfigError> {
+    let b = Base::read(c, &LLAMA4_TEXT)?;
+    let (e, k) = experts_and_topk(
+        c,
+        &["num_local_experts"],
+        &["num_experts_per_tok"],
+        Some(16),
+        Some(1),
+    )?;
+    let dense_i = c.size_or("intermediate_size_mlp", crate::config::MAX_DIM, 16384)?;
+    let step = c.size_or("interleave_moe_layer_step", crate::config::MAX_LAYERS, 1)?;
+    let moe_layers: Vec<u64> = match c.array("moe_layers") {
+        Some(list) => list
+            .iter()
+            .map(|v| {
+                v.as_u64().ok_or_else(|| {
+                    ConfigError::bad("moe_layers", "must be a list of layer indices")
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        None => (step - 1..b.layers).step_by(step as usize).collect(),
+    };
+    let interval = c.size_or("no_rope_layer_interval", crate::config::MAX_LAYERS, 4)?;
+    let rope: Vec<bool> = match c.array("no_rope_layers").filter(|l| !l.is_empty()) {
+        Some(list) => (0..b.layers as usize)
+            .map(|i| list.get(i).and_then(|v| v.as_u64()) != Some(0))
+            .collect(),
+        None => (0..b.layers).map(|i| (i + 1) % interval != 0).collect(),
+    };
+    let window = size_or_absent_default(c, "attention_chunk_size", MAX_CONTEXT, Some(8192))?;
+    let flags = sliding_flags(c, b.layers, |i| {
+        window.is_some() && rope.get(i as usize).copied().unwrap_or(false)
+    })?;
+    let bias = c.bool_or("attention_bias", false)?;
+    let attn = attention(
+        &b,
+        AttnOpts {
+            qkv_bias: bias,
+            o_bias: bias,
+            ..Default::default()
+        },
+    )?;
+    let mut a = skeleton("llama4_text", false, &b, c)?;
+    a.outer_modules = outer(&b, "norm", false, false)?;
+    let x = Component::Experts;
+    let two_i = super::common::mul(b.intermediate, 2, "intermediate_size")?;
+    let mut layers = Vec::with_capacity(flags.len());
+    for (i, s) in flags.iter().enumerate() {
+        let mut modules = vec![norm("input_layernorm", b.hidden, false)?];
+        modules.extend(attn.iter().cloned());
+        modules.push(norm("post_attention_layernorm", b.hidden, false)?);
+        let ffn = if moe_layers.contains(&(i as u64)) {
+            modules.push(linear("router", Component::Router, b.hidden, e, false)?);
+            modules.push(stacked("gate_up_proj", x, b.hidden, two_i, false, e, k)?);
+            modules.push(stacked(
+                "down_proj",
+                x,
+                b.intermediate,
+                b.hidden,
+                false,
+                e,
+                k,
+            )?);
+            modules.extend(super::common::gated_mlp(
+                Component::SharedExperts,
+                b.hidden,
+                b.intermediate,
+                false,
+            )?);
+            Ffn::Moe {
+                experts: e,
+                top_k: k,
+                expert_intermediate: b.intermediate,
+                shared_intermediate: b.intermediate,
+                gated: true,
+            }
+        } else {
+            modules.extend(super::common::gated_mlp(
+                Component::Mlp,
+                b.hidden,
+                dense_i,
+                false,
+            )?);
+            Ffn::Dense {
+                intermediate: dense_i,
+                gated: true,
+            }
+        };
+        layers.push(Layer {
+            mixer: mixer_for(&b, *s, window),
+            ffn,
+            modules,
+        });
+    }
+    a.layers = layers;
+    a.sliding_window = window_if_used(&flags, window);
+    if !moe_layers.is_empty() {
+        a.num_experts = Some(e);
+        a.experts_per_token = Some(k);
+    }
+    Ok(a)
+}
