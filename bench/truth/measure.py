@@ -14,6 +14,8 @@ side by side on one GPU without sharing an allocator; `run.py` schedules them. A
                packing off
   liger: true    use_liger_kernel=True (trainer, trl)
   optional: weights (bf16 | fp16 | fp32), amp, rank, targets ("all-linear" or a list), lora_dropout, grad_ckpt,
+            target_params (PEFT `target_parameters`: a list or comma string of parameter names as the user writes
+            them, e.g. "7.mlp.experts.gate_up_proj,7.mlp.experts.down_proj"; `lora.ParamWrapper` adapters),
             optimizer (adamw_fused | adamw_8bit | sgd | sgdm), attn (sdpa | eager), quant_type, double_quant,
             new_tokens, steps, snapshot (record the caching allocator's history and reduce it, see snapshot.py)
 
@@ -107,7 +109,16 @@ def lora_config(case):
     from peft import LoraConfig
     r = case.get("rank", 16)
     return LoraConfig(r=r, lora_alpha=2 * r, target_modules=case.get("targets", "all-linear"),
+                      target_parameters=target_params(case) or None,
                       lora_dropout=case.get("lora_dropout", 0.0), task_type="CAUSAL_LM")
+
+
+def target_params(case):
+    """The case's PEFT `target_parameters` as a list (empty when none)."""
+    t = case.get("target_params") or []
+    if isinstance(t, str):
+        t = [x.strip() for x in t.split(",") if x.strip()]
+    return list(t)
 
 
 def adapt(case, model):
@@ -172,7 +183,13 @@ def with_markers(cls):
     return Marked
 
 
+# PEFT `lora.ParamWrapper` modules of the trained model (set by `trainable_of`): how many parameters
+# `target_params` (and PEFT's MoE conversion of `all-linear`) wrapped.
+WRAPPERS = {"n": 0}
+
+
 def trainable_of(model):
+    WRAPPERS["n"] = sum(type(m).__name__ == "ParamWrapper" for m in model.modules())
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -277,6 +294,8 @@ def query(case):
         t = case.get("targets", "all-linear")
         q += [f"rank={case.get('rank', 16)}", "targets=" + (t if isinstance(t, str) else ",".join(t)),
               f"dropout={case.get('lora_dropout', 0.0)}"]
+        if target_params(case):
+            q.append("target_params=" + ",".join(target_params(case)))
     if m == "qlora":
         q.append(f"dq={int(case.get('double_quant', True))}")
     q.append(f"attn={case.get('attn', 'sdpa')}")
@@ -327,6 +346,7 @@ def run_case(case, configs, saved_root, snapshot_out):
         how = "device used - reserved_end (valid only when the case ran alone)"
     row = dict(case, query=query(case), stack=stack, versions=versions(), tokens_per_row=n,
                total_params=total_params, trainable_params=trainable, weights_bytes=weights_alloc,
+               param_wrappers=WRAPPERS["n"],
                peak_allocated_bytes=peak_alloc, peak_reserved_bytes=peak_resv, cuda_context_bytes=context,
                reference_total_bytes=peak_resv + context, context_how=how, nvml_first_alloc_bytes=ctx_first,
                num_alloc_retries=stats.get("num_alloc_retries"), num_ooms=stats.get("num_ooms"),

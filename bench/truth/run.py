@@ -31,7 +31,7 @@ def nvml_works():
 
 # The fields of a fixture row that describe its case (the rest are measurements).
 CASE_KEYS = ("name", "config", "method", "batch", "seq", "stack", "liger", "weights", "amp", "rank", "targets",
-             "lora_dropout", "grad_ckpt", "optimizer", "attn", "quant_type", "double_quant", "new_tokens", "steps")
+             "lora_dropout", "target_params", "grad_ckpt", "optimizer", "attn", "quant_type", "double_quant", "new_tokens", "steps")
 
 
 def load_cases(path):

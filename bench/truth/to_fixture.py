@@ -26,9 +26,9 @@ def main():
         "reference_total_bytes": "peak_reserved_bytes + cuda_context_bytes: what nvidia-smi shows at the peak",
         "cuda_context_bytes": "NVML's per-process device memory at the end minus PyTorch's reserved pool",
         "query": "the same run as an ftmem query string (URL and CLI), stack included"}}
-    keep = ["name", "config", "query", "stack", "liger", "method", "batch", "seq", "rank", "targets", "grad_ckpt",
+    keep = ["name", "config", "query", "stack", "liger", "method", "batch", "seq", "rank", "targets", "target_params", "grad_ckpt",
             "optimizer", "attn", "weights", "lora_dropout", "tokens_per_row", "total_params", "trainable_params",
-            "weights_bytes", "peak_allocated_bytes", "peak_reserved_bytes", "cuda_context_bytes",
+            "weights_bytes", "param_wrappers", "peak_allocated_bytes", "peak_reserved_bytes", "cuda_context_bytes",
             "reference_total_bytes", "per_step_peak_allocated_bytes", "num_alloc_retries", "ran_alone", "seconds",
             "error", "detail"]
     with open(a.out, "w") as f:
