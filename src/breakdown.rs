@@ -92,6 +92,13 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
                 "행렬곱을 위해 bf16으로 역양자화한 4비트 층의 가중치와 순전파 임시 버퍼",
             ),
         ),
+        "wrapped_experts" => (
+            T::new("Wrapped expert weights", "래핑된 전문가 가중치"),
+            T::new(
+                "PEFT target_parameters: each wrapped expert weight materialised as W + ΔW for the experts' matmuls and saved for backward, and its gradient",
+                "PEFT target_parameters: 래핑한 전문가 가중치마다 전문가 행렬곱용으로 만든 W + ΔW(역전파까지 보관)와 그 그래디언트",
+            ),
+        ),
         "gathered_parameters" => (
             T::new("Gathered parameters", "수집된 파라미터"),
             T::new(

@@ -35,6 +35,7 @@ pub fn fill_of(name: &str) -> Fill {
         "gradients" => ("#D55E00", false),
         "optimizer_states" => ("#CC79A7", false),
         "activations" => ("#009E73", false),
+        "wrapped_experts" => ("#009E73", true),
         "logits" => ("#F0E442", false),
         "fused_loss" => ("#F0E442", true),
         "cublas_workspace" => ("#666666", true),

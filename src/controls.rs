@@ -220,7 +220,8 @@ fn KeySelect(
 /// `quantization_config` (it decides the default inference precision).
 ///
 /// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
-/// `#targets-custom` (custom list), `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
+/// `#targets-custom` (custom list), `#target-params` (PEFT `target_parameters`, with `#target-params-error`),
+/// `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
 /// training only: `#stack` (what drives the step) and `#liger` (disabled for the plain loop);
 /// training only: `#gpus` (GPUs in the job), `#shard`, `#offload`, with `#gpus-error`, `#shard-error`,
 /// `#offload-error` for a value or combination the core refuses (the settings in force stay).
@@ -281,6 +282,9 @@ pub fn Controls(
             let _ = set_key(settings, "targets", &v);
         }
     };
+    // `target_params`: the text as typed; the settings change only when it parses.
+    let tp_text = RwSignal::new(settings.with_untracked(|s| s.target_params.join(",")));
+    let tp_err = RwSignal::new(None::<String>);
     let l = move || lang.get();
 
     view! {
@@ -338,6 +342,20 @@ pub fn Controls(
                                 } />
                             <span class="field-error" role="alert">{move || custom_err.get().map(|m| lead(m, l()))}</span>
                         </Show>
+                    </div>
+                    <div class="field">
+                        <label for="target-params">{tr(T::new("LoRA on parameters", "파라미터 LoRA"))}</label>
+                        <input id="target-params" type="text" spellcheck="false" autocomplete="off"
+                            placeholder="7.mlp.experts.gate_up_proj,7.mlp.experts.down_proj"
+                            prop:value=move || tp_text.get()
+                            aria-invalid=move || if tp_err.with(|e| e.is_some()) { "true" } else { "false" }
+                            on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                tp_text.set(v.clone());
+                                tp_err.set(set_key(settings, "target_params", &v).err());
+                            } />
+                        <span class="hint">{tr(T::new("PEFT target_parameters: MoE expert weights, comma-separated (empty: none)", "PEFT target_parameters: MoE 전문가 가중치 이름, 쉼표로 구분 (비우면 사용 안 함)"))}</span>
+                        <span class="field-error" id="target-params-error" role="alert">{move || tp_err.get().map(|m| lead(m, l()))}</span>
                     </div>
                     <NumberField settings id="dropout" key="dropout" label=T::new("LoRA dropout", "LoRA 드롭아웃") step="0.05"
                         value=Signal::derive(move || settings.with(|s| s.dropout.to_string()))

@@ -8,7 +8,7 @@ use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
-pub const SETTINGS_KEYS: [&str; 19] = [
+pub const SETTINGS_KEYS: [&str; 20] = [
     "model",
     "rev",
     "mode",
@@ -19,6 +19,7 @@ pub const SETTINGS_KEYS: [&str; 19] = [
     "new",
     "rank",
     "targets",
+    "target_params",
     "dropout",
     "gc",
     "optim",
@@ -172,6 +173,7 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "new" => settings.new_tokens = parsed.new_tokens,
         "rank" => settings.rank = parsed.rank,
         "targets" => settings.targets = parsed.targets,
+        "target_params" => settings.target_params = parsed.target_params,
         "dropout" => settings.dropout = parsed.dropout,
         "gc" => settings.gc = parsed.gc,
         "optim" => settings.optim = parsed.optim,

@@ -282,3 +282,157 @@ fn per_rank(arch: &Architecture, m: &Module) -> Option<u64> {
         }
     }
 }
+
+/// One `nn.Parameter` adapted directly through PEFT's `target_parameters` (`lora.ParamWrapper`).
+///
+/// PEFT 0.21 `tuners_utils.BaseTuner._inject_parameters`: for every module and each of its own parameters
+/// (`named_parameters(recurse=False)`), the key `"{module}.{param}"` is adapted when it equals an entry or ends
+/// with `"." + entry`. `ParamWrapper.update_layer` (`lora/layer.py`) reads a 3-D parameter as `[E, in, out]`
+/// and creates `lora_A` `nn.Linear(in, r·E)` and `lora_B` `nn.Linear(r·E, out)`: r·E·(in + out) parameters,
+/// whichever way the expert matrices are transposed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WrappedParam<'a> {
+    /// Decoder layer index.
+    pub layer: usize,
+    /// The stacked-expert module whose weight is wrapped ([`ModuleKind::StackedLinear`]).
+    pub module: &'a Module,
+    /// Adapter parameters per unit of rank: E·(in + out).
+    pub per_rank: u64,
+    /// Elements of the wrapped parameter, E·in·out: the size of the delta weight `ParamWrapper` forms and of
+    /// the materialised `W + ΔW` the experts' matmuls use and save.
+    pub elements: u64,
+}
+
+/// Where the decoder layers sit in transformers 5.17's module tree: `model.language_model.layers` in the
+/// multimodal wrappers' `ForConditionalGeneration`, `backbone.layers` in Nemotron-H, else `model.layers`.
+fn layers_prefix(arch: &Architecture) -> &'static str {
+    if arch.model_type == "nemotron_h" {
+        "backbone.layers"
+    } else if arch.outer_modules.iter().any(|m| m.component.is_tower()) {
+        "model.language_model.layers"
+    } else {
+        "model.layers"
+    }
+}
+
+/// The module holding a layer's stacked experts: `feed_forward.experts` (Llama 4), `mixer.experts`
+/// (Nemotron-H), `mlp.experts` elsewhere (transformers 5.17 `modeling_*.py`).
+fn experts_parent(arch: &Architecture) -> &'static str {
+    match arch.model_type.as_str() {
+        "llama4" | "llama4_text" => "feed_forward.experts",
+        "nemotron_h" => "mixer.experts",
+        _ => "mlp.experts",
+    }
+}
+
+/// The full parameter name of a stacked-expert module in layer `i`, as `model.named_parameters()` gives it,
+/// e.g. `model.layers.7.mlp.experts.gate_up_proj`.
+pub fn stacked_param_name(arch: &Architecture, i: usize, m: &Module) -> String {
+    format!("{}.{i}.{}.{}", layers_prefix(arch), experts_parent(arch), m.name)
+}
+
+/// PEFT's match of one parameter key against `target_parameters` entries.
+fn param_matches(key: &str, names: &[String]) -> bool {
+    names.iter().any(|n| {
+        key == n
+            || (key.len() > n.len()
+                && key.ends_with(n.as_str())
+                && key.as_bytes()[key.len() - n.len() - 1] == b'.')
+    })
+}
+
+/// The parameters `names` (PEFT `target_parameters`) wrap in `arch`, in layer order; `targets` are the
+/// `target_modules` of the same config.
+///
+/// Only stacked expert weights (3-D `nn.Parameter`s) are modelled. Errors (one line, for the UI), as PEFT
+/// raises them or where ftmem cannot follow: an entry that matches no stacked expert parameter (listing the
+/// ones the model has); a parameter whose experts module `targets` already adapts (PEFT: "not a valid target
+/// ... also targeted with `target_modules`"); LoRA dropout > 0 (PEFT: "lora.ParamWrapper does not work with
+/// lora_dropout != 0").
+pub fn wrapped_params<'a>(
+    arch: &'a Architecture,
+    targets: &Targets,
+    names: &[String],
+    dropout: f64,
+) -> Result<Vec<WrappedParam<'a>>, String> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    if dropout > 0.0 {
+        return Err(
+            "PEFT's target_parameters (lora.ParamWrapper) does not work with LoRA dropout > 0: set dropout to 0"
+                .into(),
+        );
+    }
+    let mut out = Vec::new();
+    let mut matched = vec![false; names.len()];
+    let t = Targeting::new(arch, targets, arch.layers.iter());
+    for (i, layer) in arch.layers.iter().enumerate() {
+        for m in &layer.modules {
+            let ModuleKind::StackedLinear(s) = m.kind else {
+                continue;
+            };
+            let key = stacked_param_name(arch, i, m);
+            let mut hit = false;
+            for (j, n) in names.iter().enumerate() {
+                if param_matches(&key, std::slice::from_ref(n)) {
+                    matched[j] = true;
+                    hit = true;
+                }
+            }
+            if !hit {
+                continue;
+            }
+            if t.matches(m) {
+                return Err(format!(
+                    "`{key}` is already adapted by the LoRA targets `{}` (PEFT refuses both): choose other targets or drop it from target_params",
+                    targets.to_query_value()
+                ));
+            }
+            let overflow = || format!("`{key}` is too large to adapt");
+            let per_rank = s
+                .in_features
+                .checked_add(s.out_features)
+                .and_then(|x| x.checked_mul(m.instances))
+                .ok_or_else(overflow)?;
+            let elements = s
+                .in_features
+                .checked_mul(s.out_features)
+                .and_then(|x| x.checked_mul(m.instances))
+                .ok_or_else(overflow)?;
+            out.push(WrappedParam {
+                layer: i,
+                module: m,
+                per_rank,
+                elements,
+            });
+        }
+    }
+    if let Some(j) = matched.iter().position(|&m| !m) {
+        let mut have: Vec<String> = Vec::new();
+        for m in arch.layers.iter().flat_map(|l| l.modules.iter()) {
+            if matches!(m.kind, ModuleKind::StackedLinear(_)) {
+                let n = format!("{}.{}", experts_parent(arch), m.name);
+                if !have.contains(&n) {
+                    have.push(n);
+                }
+            }
+        }
+        return Err(if have.is_empty() {
+            format!(
+                "target_params `{}` matches nothing: this {} model has no stacked expert parameters (ftmem models target_parameters on MoE experts only)",
+                names[j], arch.model_type
+            )
+        } else {
+            format!(
+                "target_params `{}` matches no parameter of this {} model (its stacked expert parameters: {}, per layer as `{}.N.{}`)",
+                names[j],
+                arch.model_type,
+                have.join(", "),
+                layers_prefix(arch),
+                have[0]
+            )
+        });
+    }
+    Ok(out)
+}

@@ -203,6 +203,10 @@ pub struct Settings {
     pub rank: u64,
     /// LoRA target modules.
     pub targets: Targets,
+    /// PEFT `target_parameters`: names of `nn.Parameter`s to adapt directly (`lora.ParamWrapper`), as PEFT
+    /// matches them (a parameter's full name equals the entry or ends with `.` + entry), e.g. gpt-oss's
+    /// stacked experts `7.mlp.experts.gate_up_proj`. Empty: none. At most [`MAX_TARGET_PARAMS`] entries.
+    pub target_params: Vec<String>,
     /// LoRA dropout probability in [0, 1).
     pub dropout: f64,
     /// Gradient checkpointing (non-reentrant, per decoder layer).
@@ -237,6 +241,7 @@ impl Default for Settings {
             new_tokens: 256,
             rank: 16,
             targets: Targets::AllLinear,
+            target_params: Vec::new(),
             dropout: 0.0,
             gc: true,
             optim: Optim::Adamw,
@@ -532,6 +537,39 @@ fn parse_bool(key: &str, v: &str) -> Result<bool, QueryError> {
     }
 }
 
+/// Most entries of [`Settings::target_params`] (PEFT has no limit; a model has a few stacked parameters per
+/// layer, so 512 covers every layer of the largest MoE models twice over).
+pub const MAX_TARGET_PARAMS: usize = 512;
+
+/// Parse the `target_params` query value: a comma list of parameter names (`7.mlp.experts.gate_up_proj`), each
+/// of ASCII letters, digits, `_` and `.`, not starting or ending with `.`; empty entries are skipped, repeats
+/// kept once. Empty value: none. Errors (one line): a bad character, more than [`MAX_TARGET_PARAMS`] names.
+pub fn parse_target_params(v: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let ok = name.len() <= 200
+            && !name.starts_with('.')
+            && !name.ends_with('.')
+            && !name.contains("..")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !ok {
+            return Err(format!(
+                "`{}` is not a parameter name (letters, digits, _ and . as in 7.mlp.experts.gate_up_proj)",
+                truncate(name, 40)
+            ));
+        }
+        if !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+        if out.len() > MAX_TARGET_PARAMS {
+            return Err(format!("at most {MAX_TARGET_PARAMS} parameter names"));
+        }
+    }
+    Ok(out)
+}
+
 /// Percent-decode a query component (`+` is a space). Invalid escapes are kept literally.
 pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -636,6 +674,7 @@ impl Settings {
                 "new" => s.new_tokens = parse_u64(k, v, 0, MAX_TOKENS)?,
                 "rank" => s.rank = parse_u64(k, v, 1, MAX_RANK)?,
                 "targets" => s.targets = Targets::parse(v).map_err(bad)?,
+                "target_params" => s.target_params = parse_target_params(v).map_err(bad)?,
                 "dropout" => {
                     let d: f64 = v
                         .trim()
@@ -787,7 +826,7 @@ impl Settings {
     }
 
     /// The query string of these settings, defaults left out, keys in a fixed order
-    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, dropout, gc, optim, attn, gpus, shard,
+    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, target_params, dropout, gc, optim, attn, gpus, shard,
     /// offload, stack, liger`).
     /// `from_query(to_query(s)) == s` for every valid `s`.
     pub fn to_query(&self) -> String {
@@ -823,6 +862,9 @@ impl Settings {
         }
         if self.targets != d.targets {
             push("targets", self.targets.to_query_value());
+        }
+        if !self.target_params.is_empty() {
+            push("target_params", self.target_params.join(","));
         }
         if self.dropout != d.dropout {
             push("dropout", format!("{}", self.dropout));

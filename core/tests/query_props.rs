@@ -47,13 +47,20 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
             "[a-z0-9.]{1,12}",
             any::<prop::sample::Index>(),
         ),
-        (1u64..=65536, 0usize..5, 0usize..3, 0usize..3, any::<bool>()),
+        (
+            1u64..=65536,
+            0usize..5,
+            0usize..3,
+            0usize..3,
+            any::<bool>(),
+            prop::collection::vec("[a-z0-9_]{1,8}(\\.[a-z0-9_]{1,8}){0,3}", 0..4),
+        ),
     )
         .prop_map(
             |(
                 (mode, dq, batch, seq, new_tokens, rank),
                 (targets, d, gc, optim, attn, model, rev, pi),
-                (gpus, si, oi, sti, liger),
+                (gpus, si, oi, sti, liger, tp),
             )| {
                 let ps = mode.precisions();
                 let precision = if pi.index(ps.len() + 1) == ps.len() {
@@ -72,6 +79,8 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     new_tokens,
                     rank,
                     targets,
+                    // Parsed back without repeats (settings.rs `parse_target_params`).
+                    target_params: tp.iter().enumerate().filter(|(i, n)| !tp[..*i].contains(n)).map(|(_, n)| n.clone()).collect(),
                     dropout: d as f64 / 1000.0,
                     gc,
                     optim,

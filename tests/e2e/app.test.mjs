@@ -283,6 +283,41 @@ describe('ftmem release build in Chromium', () => {
     await until('the default stack leaves the link', async () => !new URL(page.url()).searchParams.has('stack'));
   });
 
+  e2e('LoRA on parameters (PEFT target_parameters): the cookbook experts add wrapped expert weights, bad names are refused', async () => {
+    const before = await totalBytes();
+    const tp = '7.mlp.experts.gate_up_proj,7.mlp.experts.down_proj,15.mlp.experts.gate_up_proj,15.mlp.experts.down_proj,23.mlp.experts.gate_up_proj,23.mlp.experts.down_proj';
+    const gc = page.locator('#gc').first();
+    if (await gc.isChecked()) await gc.click();
+    const noGc = await until('#total-bytes without checkpointing', async () => {
+      const b = await totalBytes();
+      return b !== before ? b : 0;
+    });
+    await setControl('#target-params', tp);
+    const wrapped = await until('#total-bytes grows with the wrapped experts', async () => {
+      const b = await totalBytes();
+      return b > noGc ? b : 0;
+    });
+    // Three layers' W' in bf16 (3 × 32 × 2880 × 8640 × 2 bytes = 4.78 GB) are saved for backward without checkpointing.
+    assert.ok(wrapped - noGc > 4.7e9, `W + ΔW of three layers: ${noGc} -> ${wrapped}`);
+    await until('the breakdown lists the wrapped expert weights', async () =>
+      (await page.locator('tr[data-item="wrapped_experts"]').count()) === 1);
+    await until('the URL has target_params', async () => new URL(page.url()).searchParams.get('target_params') === tp);
+    // A name that is not a parameter name: refused at the field, the estimate and the link stay.
+    await setControl('#target-params', 'mlp..experts');
+    await until('#target-params-error says why', async () => /not a parameter name/.test(await text('#target-params-error')));
+    assert.equal(await totalBytes(), wrapped);
+    assert.equal(new URL(page.url()).searchParams.get('target_params'), tp);
+    // A well-formed name the model does not have: the estimate's own error names the model's parameters.
+    await setControl('#target-params', 'mlp.experts.up_proj');
+    await until('#estimate-error names the model\'s stacked parameters', async () =>
+      /matches no parameter.*mlp\.experts\.gate_up_proj/.test(await text('#estimate-error')));
+    await setControl('#target-params', '');
+    await until('no target_params in the link', async () => !new URL(page.url()).searchParams.has('target_params'));
+    await until('back to the total without wrappers', async () => (await totalBytes()) === noGc);
+    if (!(await gc.isChecked())) await gc.click();
+    await until('checkpointing back on', async () => (await totalBytes()) === before);
+  });
+
   e2e('reloading from the URL restores the same view', async () => {
     assert.ok(lastGood, 'a model was loaded');
     const fetchesBefore = hubRequests(hubPath(GPT_OSS));

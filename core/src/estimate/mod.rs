@@ -21,6 +21,7 @@ pub(crate) mod allocator;
 pub(crate) mod kv_cache;
 pub(crate) mod logits;
 pub(crate) mod optimizer;
+pub(crate) mod param_wrappers;
 pub(crate) mod resident;
 pub(crate) mod run;
 pub mod sharding;
@@ -125,6 +126,9 @@ struct Moment {
     communication_buckets: u64,
     /// cuBLAS workspaces taken from PyTorch's pool ([`allocator::cublas_workspaces`]).
     workspaces: u64,
+    /// PEFT `ParamWrapper`: materialised `W + ΔW` of wrapped expert parameters and their gradient
+    /// ([`param_wrappers`]).
+    wrapped_experts: u64,
 }
 
 impl Moment {
@@ -142,6 +146,7 @@ impl Moment {
             self.gathered_parameters,
             self.communication_buckets,
             self.workspaces,
+            self.wrapped_experts,
         ]
         .iter()
         .try_fold(0u64, |a, &b| add(a, b))
@@ -187,6 +192,7 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
             run::LossPath::FusedHead => ("fused_loss", peak.logits, "TRL's fused LM head: the hidden-state copy, fp32 gradient accumulators and one logits tile (no full logits)"),
             run::LossPath::LigerFlce => ("fused_loss", peak.logits, "Liger's fused linear cross-entropy: the hidden-state gradient and one chunk of logits (no full logits)"),
         },
+        ("wrapped_experts", peak.wrapped_experts, "PEFT target_parameters: each wrapped expert weight materialised as W + ΔW for the experts' matmuls and saved for backward, and its gradient"),
         ("kv_cache", peak.kv_cache, "keys and values of every cached token, per layer (sliding-window layers keep only the window)"),
         ("quantization_buffers", peak.quantization_buffers, "a 4-bit layer's weight dequantized to bf16 for its matmul, and transient forward buffers"),
         ("gathered_parameters", peak.gathered_parameters, "full parameters of the layers in flight, all-gathered from the other GPUs' shards (ZeRO-3/FSDP)"),
@@ -258,6 +264,10 @@ pub fn other_stacks(arch: &Architecture, settings: &Settings) -> Vec<StackFigure
 
 /// Name of the moment at which one checkpointed layer is recomputed and back-propagated.
 const RECOMPUTE_MOMENT: &str = "recomputed layer backward (gradient checkpointing)";
+/// The same for the first decoder layer, the last backward of the step ([`training`]).
+const FIRST_LAYER_MOMENT: &str = "first layer's recomputed backward (every adapter gradient formed)";
+/// The same for a layer whose experts PEFT's `target_parameters` wraps ([`param_wrappers`]).
+const WRAPPED_MOMENT: &str = "recomputed wrapped experts backward (target_parameters)";
 
 /// Training moments; returns (peak moment, first-step allocated peak, allocator slack, sharding extras).
 fn training(
@@ -311,7 +321,22 @@ fn training(
         logits: lg.loss_moment,
         ..base
     };
+    let wrapped = param_wrappers::wrapped(run)?;
     let mut moments = vec![loss];
+    if !run.s.gc && wrapped.saved_all > 0 {
+        // Without checkpointing every wrapped layer's `W'` is saved until its backward: alive at the loss, and
+        // with the gradient of one `W'` when the last wrapped layer is back-propagated (all activations counted,
+        // an upper bound: the layers after it have already freed theirs).
+        moments[0].wrapped_experts = wrapped.saved_all;
+        moments.push(Moment {
+            name: "backward of the last wrapped experts (target_parameters)",
+            autocast_copies: res.autocast_copies,
+            activations: acts,
+            logits: lg.out,
+            wrapped_experts: add(wrapped.saved_before_last, wrapped.last_backward)?,
+            ..base
+        });
+    }
     if !run.s.gc && dequant > 0 {
         // QLoRA without checkpointing: back-propagating the last layer, bitsandbytes' `MatMul4Bit.backward`
         // dequantizes the 4-bit weight to bf16 to form the input gradient, while nearly every saved activation is
@@ -376,6 +401,33 @@ fn training(
             quantization_buffers: 0,
             ..rec
         });
+        if !run.train_base {
+            // LoRA: the first layer's recomputed backward, the last of the step. Every later layer's adapter
+            // gradients exist by then, and only this layer's checkpointed input is left (the others were freed
+            // by their layers' backward). Against the last layer's moment this trades checkpoints for adapter
+            // gradients, which wins when the adapters are large: `target_parameters` on every layer's experts
+            // (Qwen3-30B-A3B r16: 52 MB of fp32 gradients per layer against a 17 MB checkpoint).
+            // Kept only where it is the larger of the two ends (the allocator's slack is modelled for the
+            // checkpoints of the last layer's moment).
+            let first_layer = Moment {
+                name: FIRST_LAYER_MOMENT,
+                gradients: tr.gradients,
+                activations: add(ckpt_per_layer, recompute_mlp)?,
+                wrapped_experts: wrapped.layer0_backward,
+                ..rec
+            };
+            if first_layer.allocated()? > rec.allocated()? {
+                moments.push(first_layer);
+            }
+        }
+        if wrapped.largest_backward > 0 {
+            // A recomputed wrapped layer's MLP backward: its `W'` rebuilt by the recomputation and one gradient.
+            moments.push(Moment {
+                name: WRAPPED_MOMENT,
+                wrapped_experts: wrapped.largest_backward,
+                ..rec
+            });
+        }
     }
     if run.train_base {
         let tied_sum = if arch.tie_word_embeddings {
@@ -418,7 +470,7 @@ fn training(
             &lg,
             largest_layer,
             m.activations,
-            m.name == RECOMPUTE_MOMENT,
+            [RECOMPUTE_MOMENT, FIRST_LAYER_MOMENT, WRAPPED_MOMENT].contains(&m.name),
         )?;
         reserved = reserved.max(add(m.allocated()?, stranded)?);
     }

@@ -159,8 +159,10 @@ pub(crate) struct Run<'a> {
     pub layers: Vec<(&'a Layer, u64)>,
     /// Leaf names of the decoder-layer modules LoRA adapts ([`crate::lora::targeted_modules`]).
     pub adapted_names: Vec<&'a str>,
-    /// Sizes of the LoRA adapters per unit of rank (zero without adapters).
+    /// Sizes of the LoRA adapters per unit of rank (zero without adapters), `target_parameters` included.
     pub adapters: AdapterSizes,
+    /// The parameters PEFT's `target_parameters` wraps (`lora.ParamWrapper`), in layer order; empty without.
+    pub wrapped: Vec<crate::lora::WrappedParam<'a>>,
 }
 
 /// LoRA adapter parameters per unit of rank over what [`crate::lora::targeted_modules`] lists.
@@ -218,6 +220,34 @@ impl AdapterSizes {
             one_layer_and_outer: largest_layer.and_then(|l| l.checked_add(outer?)),
             idle,
         }
+    }
+}
+
+impl AdapterSizes {
+    /// Add the `lora.ParamWrapper` adapters of `wrapped` (E·(in + out) per unit of rank each): to the total,
+    /// and the largest layer's wrapped sum to the one-layer figure (an upper bound when the layer with the
+    /// most wrapped parameters is not the one with the largest module adapters).
+    fn add_wrapped(&mut self, wrapped: &[crate::lora::WrappedParam]) {
+        if wrapped.is_empty() {
+            return;
+        }
+        self.any = true;
+        let mut sum = Some(0u64);
+        let mut per_layer: Vec<(usize, Option<u64>)> = Vec::new();
+        for w in wrapped {
+            sum = sum.and_then(|s| s.checked_add(w.per_rank));
+            match per_layer.last_mut() {
+                Some((l, s)) if *l == w.layer => *s = s.and_then(|s| s.checked_add(w.per_rank)),
+                _ => per_layer.push((w.layer, Some(w.per_rank))),
+            }
+        }
+        let largest = per_layer
+            .iter()
+            .try_fold(0u64, |m, &(_, s)| Some(m.max(s?)));
+        self.total = self.total.and_then(|t| t.checked_add(sum?));
+        self.one_layer_and_outer = self
+            .one_layer_and_outer
+            .and_then(|o| o.checked_add(largest?));
     }
 }
 
@@ -279,8 +309,12 @@ impl<'a> Run<'a> {
         let layers = distinct_layers(arch);
         let mut adapted_names: Vec<&'a str> = Vec::new();
         let mut adapters = AdapterSizes::default();
+        let mut wrapped = Vec::new();
         if mode.has_adapters() {
             adapters = AdapterSizes::new(arch, &s.targets, &layers, &mut adapted_names);
+            wrapped = crate::lora::wrapped_params(arch, &s.targets, &s.target_params, s.dropout)
+                .map_err(EstimateError::Invalid)?;
+            adapters.add_wrapped(&wrapped);
         }
         Ok(Run {
             arch,
@@ -304,6 +338,7 @@ impl<'a> Run<'a> {
             layers,
             adapted_names,
             adapters,
+            wrapped,
         })
     }
 
