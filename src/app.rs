@@ -124,6 +124,8 @@ fn Page() -> impl IntoView {
     let gpu_choice = RwSignal::new(initial_gpu);
     let token = RwSignal::new(crate::settings_panel::load_session_token());
     let showing_default = RwSignal::new(false);
+    // The Hub model (id, revision) whose config is on screen; `None` for the built-in default or a pasted config.
+    let shown_hub = RwSignal::new(None::<(String, String)>);
     let show_default = move || {
         let p = presets::DEFAULT_PRESET;
         if let Ok(l) = Loaded::from_text_in(p.config, &presets::source_msg(p)) {
@@ -195,6 +197,11 @@ fn Page() -> impl IntoView {
             match res.and_then(|text| Loaded::from_text_in(&text, &source)) {
                 Ok(mut l) => {
                     l.checkpoint = crate::checkpoint::CheckpointState::Loading;
+                    settings.update(|s| {
+                        s.model = r.id.clone();
+                        s.rev = r.rev.clone();
+                    });
+                    shown_hub.set(Some((r.id.clone(), r.rev.clone())));
                     loaded.set(Some(l));
                     load_error.set(None);
                     showing_default.set(false);
@@ -206,11 +213,35 @@ fn Page() -> impl IntoView {
                     .and_then(|p| Loaded::from_text_in(p.config, &presets::source_msg(p)).ok())
                 {
                     Some(l) => {
+                        settings.update(|s| {
+                            s.model = r.id.clone();
+                            s.rev = r.rev.clone();
+                        });
+                        shown_hub.set(Some((r.id.clone(), r.rev.clone())));
                         loaded.set(Some(l));
                         load_error.set(None);
                         showing_default.set(false);
                     }
                     None => {
+                        // An id that cannot load (404, not a model config, bad JSON) leaves the title and the
+                        // link: they go back to what is on screen. A failure that may pass (401, 429,
+                        // offline, a server error) keeps it, to retry or to stand a pasted config in for it.
+                        let may_pass = matches!(
+                            e.kind,
+                            ErrorKind::Unauthorized
+                                | ErrorKind::RateLimited
+                                | ErrorKind::Offline
+                                | ErrorKind::Http
+                        );
+                        let (id, rev) = if may_pass {
+                            (r.id.clone(), r.rev.clone())
+                        } else {
+                            shown_hub.get_untracked().unwrap_or_default()
+                        };
+                        settings.update(|s| {
+                            s.model = id;
+                            s.rev = if rev.is_empty() { "main".into() } else { rev };
+                        });
                         if showing_default.get_untracked() && loaded.with_untracked(|l| l.is_none())
                         {
                             show_default();
@@ -251,10 +282,7 @@ fn Page() -> impl IntoView {
         };
         model_text.set(m.id.clone());
         rev_text.set(rev.clone());
-        settings.update(|s| {
-            s.model = m.id.clone();
-            s.rev = rev.clone();
-        });
+        // The link and the title take the id once its config has loaded (the fetch effect above).
         start_load(m.id, rev);
     });
     let on_config = Callback::new(move |(text, source): (String, Msg)| {
@@ -280,6 +308,7 @@ fn Page() -> impl IntoView {
                         s.model.clear();
                         s.rev = "main".into();
                     });
+                    shown_hub.set(None);
                 }
                 loaded.set(Some(l));
                 load_error.set(None);
@@ -299,6 +328,7 @@ fn Page() -> impl IntoView {
                 showing_default.set(false);
                 model_text.set(p.hub_id.to_string());
                 rev_text.set("main".into());
+                shown_hub.set(Some((p.hub_id.to_string(), "main".into())));
                 settings.update(|s| {
                     s.model = p.hub_id.to_string();
                     s.rev = "main".into();
@@ -425,6 +455,8 @@ fn Page() -> impl IntoView {
         shown_model
             .with(|m| settings.with(|s| share::page_title_in(m, s, total, unit.get(), lang.get())))
     });
+    let answer_gpu =
+        Signal::derive(move || gpu_choice.get().unwrap_or_else(GpuChoice::default_choice));
     let chart_gpu =
         Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
 
@@ -459,7 +491,10 @@ fn Page() -> impl IntoView {
         <header class="top">
             <div class="title-row">
                 <h1>"ftmem"</h1>
-                <LangToggle chosen=lang_chosen />
+                <div class="row">
+                    <crate::fits::UnitToggle unit />
+                    <LangToggle chosen=lang_chosen />
+                </div>
             </div>
             <p class="tagline">{tr(T::new(
                 "GPU memory for fine-tuning and serving LLMs, from the model's config.json",
@@ -469,6 +504,9 @@ fn Page() -> impl IntoView {
         </header>
         <PageTitle title />
         <main class="layout">
+            <div class="col-answer">
+                <crate::answer::Answer estimate settings gpu=answer_gpu unit />
+            </div>
             <div class="col-input">
                 <Presets on_pick=on_preset current=shown_model />
                 <ModelSource model_text rev_text on_load on_config on_error offer_paste />
@@ -489,7 +527,8 @@ fn Page() -> impl IntoView {
                 <Chart estimate gpu=chart_gpu unit />
                 <FitsTable estimate unit choice=gpu_choice />
                 <FitPanel loaded settings choice=gpu_choice unit />
-                <RuleOfThumb total=total_params />
+                <RuleOfThumb total=total_params unit />
+                <crate::export_panel::ExportPanel loaded settings endpoint />
             </div>
             <div class="col-more">
                 <ArchPanel loaded />

@@ -131,13 +131,41 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
     })
 }
 
-/// Label and explanation of a component in `lang`; unknown names get a label from the name and the core's
-/// English explanation.
+/// What the components that mean something else in inference hold there (no backward, no loss): label and
+/// explanation, following the core's inference explanations.
+fn inference_text(name: &str) -> Option<(T, T)> {
+    Some(match name {
+        "activations" => (
+            T::new("Activations", "활성값"),
+            T::new(
+                "the forward pass's transient tensors of the largest layer (nothing is kept for a backward)",
+                "가장 큰 층의 순전파 임시 텐서 (역전파가 없으니 보관하는 것은 없음)",
+            ),
+        ),
+        "logits" => (
+            T::new("Logits", "로짓"),
+            T::new(
+                "vocabulary-sized logits of the last position of each sequence, and the fp32 copy generate() takes to sample",
+                "시퀀스마다 마지막 위치의 어휘 크기 로짓과, generate()가 샘플링에 쓰는 fp32 사본",
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// Label and explanation of a component in `lang` for an estimate of `mode`; unknown names get a label from the
+/// name and the core's English explanation.
 pub fn component_label_explanation(
     name: &str,
     core_explanation: &str,
     lang: Lang,
+    mode: ftmem_core::settings::Mode,
 ) -> (String, String) {
+    if mode == ftmem_core::settings::Mode::Inference {
+        if let Some((l, e)) = inference_text(name) {
+            return (l.get(lang).to_string(), e.get(lang).to_string());
+        }
+    }
     match component_text(name) {
         Some((l, e)) => (l.get(lang).to_string(), e.get(lang).to_string()),
         None => (item_label(name), core_explanation.to_string()),
@@ -160,6 +188,15 @@ pub fn peak_moment_text(core: &'static str, lang: Lang) -> &'static str {
             T::new(core, "손실 (Liger 융합 선형 교차 엔트로피)")
         }
         "optimizer step" => T::new(core, "옵티마이저 스텝"),
+        "first layer's backward (every adapter gradient formed)" => {
+            T::new(core, "첫 층의 역전파 (모든 어댑터 그래디언트가 생긴 시점)")
+        }
+        "recomputed wrapped experts backward (target_parameters)" => {
+            T::new(core, "래핑된 전문가 층을 재계산한 역전파 (target_parameters)")
+        }
+        "backward of the last wrapped experts (target_parameters)" => {
+            T::new(core, "마지막 래핑 전문가 층의 역전파 (target_parameters)")
+        }
         "end of the prompt's forward (prefill)" => T::new(core, "프롬프트 순전파 끝 (프리필)"),
         "last generated token (full KV cache)" => {
             T::new(core, "마지막 생성 토큰 (KV 캐시가 가득 찬 시점)")
@@ -258,7 +295,7 @@ pub fn Breakdown(
     stack: Option<Signal<Option<StackView>>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let unit = unit.unwrap_or_else(|| Signal::derive(|| Unit::Gb));
+    let unit = unit.unwrap_or_else(|| Signal::derive(|| Unit::Gib));
     view! {
         <section class="card breakdown" aria-labelledby="breakdown-h">
             <h2 id="breakdown-h">{tr(T::new("Detailed estimate", "상세 추정"))}</h2>
@@ -291,10 +328,11 @@ pub fn Breakdown(
 }
 
 fn total_text(total: ftmem_core::Bytes, u: Unit) -> String {
-    match u {
-        Unit::Gb => format!("{:.2} GB ({:.2} GiB)", total.gb(), total.gib()),
-        Unit::Gib => format!("{:.2} GiB ({:.2} GB)", total.gib(), total.gb()),
-    }
+    let other = match u {
+        Unit::Gb => Unit::Gib,
+        Unit::Gib => Unit::Gb,
+    };
+    format!("{} ({})", u.format(total), other.format(total))
 }
 
 fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
@@ -309,7 +347,7 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
             } else {
                 0.0
             };
-            let (label, explain) = component_label_explanation(item.name, item.explanation, l);
+            let (label, explain) = component_label_explanation(item.name, item.explanation, l, est.mode);
             let _ = write!(
                 out,
                 r#"<tr data-item="{}" data-bytes="{}"><th scope="row">{}<span class="explain">{}</span></th><td class="num">{}</td><td class="num muted">{share:.0} %</td></tr>"#,

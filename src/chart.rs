@@ -256,7 +256,7 @@ fn chart_view(est: &Estimate, cap: Option<(String, Bytes)>, u: Unit, l: Lang) ->
             "{name}의 {} 중 최고치 {}: {}.",
             u.format_short(*b),
             u.format_short(est.total_bytes),
-            if fits { "맞음" } else { "부족" }
+            if fits { "메모리에 들어감" } else { "메모리 부족" }
         ),
         (None, Lang::En) => format!("Peak {}.", u.format_short(est.total_bytes)),
         (None, Lang::Ko) => format!("최고치 {}.", u.format_short(est.total_bytes)),

@@ -24,10 +24,7 @@ pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(
     }
     apply_key(&mut s, key, value).map_err(|e| e.message)?;
     if key == "mode" && s.mode == Mode::Inference {
-        if matches!(s.shard, Shard::Zero1 | Shard::Zero2) {
-            s.shard = Shard::Ddp;
-        }
-        s.offload = Offload::None;
+        crate::url_state::one_gpu_for_inference(&mut s);
     }
     s.check_sharding().map_err(|e| e.message)?;
     if settings.with_untracked(|cur| *cur != s) {
@@ -145,6 +142,9 @@ fn NumberField(
     #[prop(optional)] hint: Option<T>,
 ) -> impl IntoView {
     let invalid = RwSignal::new(None::<String>);
+    // The value in force when the field took focus: a value refused while typing puts it back, so a keystroke's
+    // intermediate value (`12345678` on the way to a refused `1234567890`) never stays in force.
+    let at_focus = StoredValue::new(None::<String>);
     let err_id = format!("{id}-error");
     let err_id2 = err_id.clone();
     let lang = use_lang();
@@ -160,14 +160,22 @@ fn NumberField(
                 prop:value=value
                 aria-invalid=move || if invalid.with(|i| i.is_some()) { "true" } else { "false" }
                 aria-describedby=err_id.clone()
+                on:focus=move |_| {
+                    let _ = at_focus.try_set_value(value.try_get_untracked());
+                }
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
-                    invalid.set(set_key(settings, key, &v).err());
+                    invalid.try_set(set_key(settings, key, &v).err());
                 }
                 on:change=move |_| {
-                    // On leaving the field, show the value in force again.
-                    if invalid.with_untracked(|i| i.is_some()) {
-                        invalid.set(None);
+                    // On leaving the field with a refused value: the value in force when it took focus comes
+                    // back (not a keystroke's intermediate one) and the field shows it. The field may be gone
+                    // already (its control hidden by a mode change): then nothing is left to do.
+                    if invalid.try_with_untracked(|i| i.is_some()) == Some(true) {
+                        if let Some(Some(before)) = at_focus.try_get_value() {
+                            let _ = set_key(settings, key, &before);
+                        }
+                        invalid.try_set(None);
                         settings.notify();
                     }
                 }
@@ -219,7 +227,7 @@ fn KeySelect(
 /// All controls of the estimate. `has_quantization` says whether the loaded checkpoint has a
 /// `quantization_config` (it decides the default inference precision).
 ///
-/// Ids: `#mode`, `#precision`, `#batch`, `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
+/// Ids: `#mode`, `#precision`, `#batch`, `#ga` and `#effective-batch` (training), `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
 /// `#targets-custom` (custom list), `#target-params` (PEFT `target_parameters`, with `#target-params-error`),
 /// `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
 /// training only: `#stack` (what drives the step) and `#liger` (disabled for the plain loop);
@@ -310,6 +318,19 @@ pub fn Controls(
                 <NumberField settings id="batch" key="batch" label=T::new("Micro-batch size", "마이크로배치 크기") min="1"
                     value=Signal::derive(move || settings.with(|s| s.batch.to_string()))
                     hint=T::new("sequences per step (per GPU)", "스텝당 시퀀스 수 (GPU당)") />
+                <Show when=trains>
+                    <NumberField settings id="ga" key="ga" label=T::new("Gradient accumulation steps", "그래디언트 누적 스텝") min="1"
+                        value=Signal::derive(move || settings.with(|s| s.grad_accum.to_string()))
+                        hint=T::new("gradient_accumulation_steps", "gradient_accumulation_steps") />
+                    <p id="effective-batch" class="hint" aria-live="polite">{move || settings.with(|s| {
+                        let eff = s.effective_batch().map(crate::format::thousands).unwrap_or_else(|| "—".into());
+                        let tokens = s.effective_batch().and_then(|b| b.checked_mul(s.seq)).map(crate::format::thousands).unwrap_or_else(|| "—".into());
+                        match l() {
+                            crate::i18n::Lang::En => format!("Effective batch: {eff} sequences per optimizer step ({} × {} × {} GPU), {tokens} tokens", s.batch, s.grad_accum, s.gpus),
+                            crate::i18n::Lang::Ko => format!("유효 배치: 옵티마이저 스텝당 {eff}개 시퀀스 ({} × {} × GPU {}개), {tokens} 토큰", s.batch, s.grad_accum, s.gpus),
+                        }
+                    })}</p>
+                </Show>
                 <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
                     value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
                     hint=T::new("tokens (the prompt, for inference)", "토큰 (추론에서는 프롬프트)") />

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 pub fn count_text(v: Option<u64>, lang: Lang) -> String {
     match v {
         Some(n) => thousands(n),
-        None => T::new("none fits", "맞는 값 없음").get(lang).to_string(),
+        None => T::new("none fits", "들어가는 값 없음").get(lang).to_string(),
     }
 }
 
@@ -33,14 +33,14 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
     let (cls, now) = if rep.fits {
         (
             "yes",
-            T::new("The settings as they are fit.", "현재 설정은 맞습니다."),
+            T::new("The settings as they are fit.", "지금 설정으로 메모리에 들어갑니다."),
         )
     } else {
         (
             "no",
             T::new(
                 "The settings as they are do not fit.",
-                "현재 설정은 맞지 않습니다.",
+                "지금 설정으로는 메모리가 부족합니다.",
             ),
         )
     };
@@ -119,7 +119,7 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
             };
             let n = match g.gpus {
                 Some(n) => thousands(n),
-                None => T::new("none up to 1,024", "1,024개까지 없음")
+                None => T::new("none up to 1,024", "1,024개로도 부족")
                     .get(l)
                     .to_string(),
             };
@@ -138,7 +138,7 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
             r#"</tbody></table><p class="muted small">{}</p>"#,
             escape(T::new(
                 "Micro-batch per GPU as set; DDP replicates everything, so it fits on one GPU or on none.",
-                "GPU당 마이크로배치는 설정값 그대로; DDP는 모든 것을 복제하므로 한 개에 맞거나 전혀 맞지 않습니다.",
+                "GPU당 마이크로배치는 설정값 그대로입니다. DDP는 모든 것을 GPU마다 복제하므로 GPU 한 개에 들어가지 않으면 몇 개를 써도 들어가지 않습니다.",
             ).get(l))
         );
     }
@@ -214,13 +214,13 @@ pub fn FitPanel(
                     open.set(d.open());
                 }
             }>
-            <summary><h2 class="inline">{tr(T::new("What fits on one GPU", "GPU 한 개에 맞는 최대치"))}</h2></summary>
+            <summary><h2 class="inline">{tr(T::new("What fits on one GPU", "GPU 한 개에 들어가는 최대치"))}</h2></summary>
             <div class="grid fit-inputs">
                 <div class="field">
                     <label for="fit-gpu">{tr(T::new("GPU", "GPU"))}</label>
                     <select id="fit-gpu" on:change=on_gpu>
                         {GPUS.iter().map(|g| view! {
-                            <option value=g.id prop:selected=move || select_value() == g.id>{g.name}</option>
+                            <option value=g.id prop:selected=move || select_value() == g.id>{move || crate::fits::gpu_label(g, lang.get())}</option>
                         }).collect_view()}
                         <option value="custom" prop:selected=move || select_value() == "custom">
                             {tr(T::new("Custom size (GiB)…", "사용자 지정 크기 (GiB)…"))}

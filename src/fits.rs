@@ -3,7 +3,7 @@
 //!
 //! Also the two UI-only query keys (kept out of [`ftmem_core::Settings`], which ignores unknown keys; the app's
 //! URL code keeps every non-settings key, see [`crate::url_state::extra_pairs`]):
-//! - `unit=gib` shows binary units (GiB, 2³⁰ bytes); absent (or `unit=gb`) means decimal GB (10⁹ bytes);
+//! - `unit=gb` shows decimal units (GB, 10⁹ bytes); absent (or `unit=gib`) means binary GiB (2³⁰ bytes);
 //! - `gpu=<id>` (an id of [`ftmem_core::gpus::GPUS`], e.g. `h100-80`) or `gpu=<GiB>` (a custom size, e.g.
 //!   `gpu=24` or `gpu=47.5`) is the GPU of the chart's capacity mark and of the what-fits panel; absent means
 //!   [`DEFAULT_GPU`].
@@ -38,13 +38,15 @@ pub const DEFAULT_GPU: &str = "rtx-4090";
 /// Largest custom GPU size accepted, GiB.
 pub const MAX_CUSTOM_GIB: f64 = 65_536.0;
 
-/// Display unit of memory figures.
+/// Display unit of memory figures, for the whole page (breakdown, chart, tables, rule of thumb, title).
+/// GiB by default: what PyTorch and the driver report (nvidia-smi's MiB, `torch.cuda.mem_get_info`) and what a
+/// box's "80 GB" loosely means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Unit {
     /// Decimal gigabytes, 10⁹ bytes.
-    #[default]
     Gb,
     /// Binary gibibytes, 2³⁰ bytes.
+    #[default]
     Gib,
 }
 
@@ -64,19 +66,29 @@ impl Unit {
             _ => None,
         }
     }
-    /// `b` in this unit with two decimals: `"13.42 GB"`, `"12.50 GiB"`.
+    /// `b` in this unit with two decimals: `"13.42 GB"`, `"12.50 GiB"`; from 10,000 GB (GiB) on the next
+    /// unit up (`"121.49 PB"` rather than `"121490402.65 GB"`).
     pub fn format(self, b: Bytes) -> String {
-        match self {
-            Unit::Gb => format!("{:.2} GB", b.gb()),
-            Unit::Gib => format!("{:.2} GiB", b.gib()),
-        }
+        let (x, unit) = self.scaled(b);
+        format!("{x:.2} {unit}")
     }
     /// Like [`Unit::format`] with one decimal (`"13.4 GB"`), for compact places (title, chart).
     pub fn format_short(self, b: Bytes) -> String {
-        match self {
-            Unit::Gb => format!("{:.1} GB", b.gb()),
-            Unit::Gib => format!("{:.1} GiB", b.gib()),
+        let (x, unit) = self.scaled(b);
+        format!("{x:.1} {unit}")
+    }
+    /// `b` as a number below 10,000 of GB, TB, PB, EB (decimal) or GiB, TiB, PiB, EiB (binary).
+    fn scaled(self, b: Bytes) -> (f64, &'static str) {
+        let (mut x, step, names) = match self {
+            Unit::Gb => (b.gb(), 1000.0, ["GB", "TB", "PB", "EB"]),
+            Unit::Gib => (b.gib(), 1024.0, ["GiB", "TiB", "PiB", "EiB"]),
+        };
+        let mut i = 0;
+        while x >= 10_000.0 && i + 1 < names.len() {
+            x /= step;
+            i += 1;
         }
+        (x, names[i])
     }
 }
 
@@ -120,16 +132,27 @@ impl GpuChoice {
             GpuChoice::Custom(gib) => Bytes((gib * (1u64 << 30) as f64) as u64),
         }
     }
-    /// Display name: the GPU's name, or "Custom 24 GiB" / "사용자 지정 24 GiB".
+    /// Display name: the GPU by its box size ([`gpu_label`]), or "Custom 24 GiB" / "사용자 지정 24 GiB".
     pub fn label(&self, lang: Lang) -> String {
         match self {
-            GpuChoice::Listed(g) => g.name.to_string(),
+            GpuChoice::Listed(g) => gpu_label(g, lang),
             GpuChoice::Custom(gib) => format!(
                 "{} {} GiB",
                 T::new("Custom", "사용자 지정").get(lang),
                 trim_number(*gib)
             ),
         }
+    }
+}
+
+/// A GPU as people know it and as the driver sees it: `"H100 80 GB — 79.6 GiB usable"` (Korean
+/// `"H100 80 GB — 사용 가능 79.6 GiB"`): the short name, the box's figure, and the capacity the driver reports
+/// (what a run can fill; [`ftmem_core::gpus::Gpu::capacity`]).
+pub fn gpu_label(g: &Gpu, lang: Lang) -> String {
+    let usable = g.capacity.gib();
+    match lang {
+        Lang::En => format!("{} {} GB — {usable:.1} GiB usable", g.short_name(), g.marketed_gb),
+        Lang::Ko => format!("{} {} GB — 사용 가능 {usable:.1} GiB", g.short_name(), g.marketed_gb),
     }
 }
 
@@ -140,7 +163,7 @@ pub fn trim_number(x: f64) -> String {
     s.to_string()
 }
 
-/// The UI-only keys of a link: the unit (default GB) and the chosen GPU (`None`: not in the link). Unusable
+/// The UI-only keys of a link: the unit (default GiB) and the chosen GPU (`None`: not in the link). Unusable
 /// values are ignored (the default applies).
 pub fn ui_from_pairs(pairs: &[(String, String)]) -> (Unit, Option<GpuChoice>) {
     let mut unit = Unit::default();
@@ -157,7 +180,7 @@ pub fn ui_from_pairs(pairs: &[(String, String)]) -> (Unit, Option<GpuChoice>) {
 
 /// `extras` (a link's non-settings pairs) with the UI-only keys set to `unit` and `gpu`: an existing pair is
 /// replaced where it stands (so the order of the link is stable), a missing one appended, a default removed
-/// (`unit=gb`, no GPU chosen).
+/// (`unit=gib`, no GPU chosen).
 pub fn with_ui_pairs(
     extras: &[(String, String)],
     unit: Unit,
@@ -166,7 +189,7 @@ pub fn with_ui_pairs(
     let wanted: [(&str, Option<String>); 2] = [
         (
             UNIT_KEY,
-            (unit != Unit::Gb).then(|| unit.as_str().to_string()),
+            (unit != Unit::default()).then(|| unit.as_str().to_string()),
         ),
         (GPU_KEY, gpu.map(|g| g.query_value())),
     ];
@@ -232,7 +255,7 @@ pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> Str
             (
                 "yes",
                 "✓",
-                T::new("fits", "맞음").get(l),
+                T::new("fits", "들어감").get(l),
                 r.fit.headroom.0 as i128,
                 format!("+{}", u.format(r.fit.headroom)),
             )
@@ -252,7 +275,7 @@ pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> Str
             id = escape(g.id),
             chosen_cls = if is_chosen { r#" class="chosen""# } else { "" },
             pressed = is_chosen,
-            name = escape(g.name),
+            name = escape(&gpu_label(g, l)),
             cap = escape(&u.format(g.capacity)),
             verdict = escape(verdict),
             room = escape(&room),
@@ -262,7 +285,7 @@ pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> Str
     out
 }
 
-/// The GB/GiB switch (`#unit-gb`, `#unit-gib`, radio buttons).
+/// The GB/GiB switch of the whole page (`#unit-gb`, `#unit-gib`, radio buttons), in the header.
 #[component]
 pub fn UnitToggle(unit: RwSignal<Unit>) -> impl IntoView {
     view! {
@@ -307,10 +330,7 @@ pub fn FitsTable(
     };
     view! {
         <section class="card fits" id="fits" aria-labelledby="fits-h">
-            <div class="row spread">
-                <h2 id="fits-h">{tr(T::new("Fits on", "GPU별 적합 여부"))}</h2>
-                <UnitToggle unit />
-            </div>
+            <h2 id="fits-h">{tr(T::new("Fits on", "GPU별로 들어가는지"))}</h2>
             {move || match rows() {
                 None => view! {
                     <p class="muted">{tr(T::new("Load a model to compare it with common GPUs.", "모델을 불러오면 주요 GPU와 비교합니다."))}</p>

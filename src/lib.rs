@@ -8,6 +8,7 @@
 //! Pure logic (Hub id normalisation, HTTP status → message, query handling, number formatting) is in plain
 //! functions so that it is testable without a DOM.
 
+pub mod answer;
 pub mod app;
 pub mod arch_panel;
 pub mod breakdown;
@@ -18,6 +19,7 @@ pub mod deferred;
 pub mod error;
 pub mod fit_panel;
 pub mod fits;
+pub mod export_panel;
 pub mod format;
 pub mod hub;
 pub mod i18n;

@@ -59,12 +59,12 @@ pub const PRESETS: &[Preset] = &[
     ),
     preset!(
         "Llama-3.1-8B",
-        "meta-llama/Meta-Llama-3.1-8B",
+        "meta-llama/Llama-3.1-8B",
         "meta-llama__Meta-Llama-3.1-8B.json"
     ),
     preset!(
         "Llama-3.1-70B",
-        "meta-llama/Meta-Llama-3.1-70B",
+        "meta-llama/Llama-3.1-70B",
         "meta-llama__Meta-Llama-3.1-70B.json"
     ),
     preset!("Qwen3-8B", "Qwen/Qwen3-8B", "Qwen__Qwen3-8B.json"),

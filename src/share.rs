@@ -137,6 +137,15 @@ pub fn ShareButton() -> impl IntoView {
     let lang = use_lang();
     let state = RwSignal::new("idle");
     let link = RwSignal::new(String::new());
+    // The note is about the link as copied: a later edit (the query string changes) makes it stale.
+    let search = leptos_router::hooks::use_location().search;
+    Effect::new(move |prev: Option<String>| {
+        let now = search.get();
+        if prev.is_some_and(|p| p != now) && state.get_untracked() != "idle" {
+            state.set("idle");
+        }
+        now
+    });
     let on_click = move |_| {
         let href = current_link();
         link.set(href.clone());

@@ -8,13 +8,14 @@ use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
-pub const SETTINGS_KEYS: [&str; 20] = [
+pub const SETTINGS_KEYS: [&str; 21] = [
     "model",
     "rev",
     "mode",
     "precision",
     "dq",
     "batch",
+    "ga",
     "seq",
     "new",
     "rank",
@@ -102,7 +103,10 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
     // Each round drops every pair of the offending key, so this ends after at most SETTINGS_KEYS.len() rounds.
     for _ in 0..=SETTINGS_KEYS.len() {
         match Settings::from_pairs(kept.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-            Ok(s) => return (s, errors),
+            Ok(mut s) => {
+                one_gpu_for_inference(&mut s);
+                return (s, errors);
+            }
             Err(e) => {
                 kept.retain(|(k, _)| *k != e.key);
                 errors.push(e);
@@ -110,6 +114,18 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
         }
     }
     (Settings::default(), errors)
+}
+
+/// The page shows the GPU-count and sharding controls for training only, so inference runs on one GPU here:
+/// `gpus`, `shard` and `offload` go back to their defaults (a setting nobody can see must not act, nor stay in
+/// the link). The core and the CLI still take `mode=inference&gpus=N&shard=zero3` (ZeRO-Inference).
+pub fn one_gpu_for_inference(s: &mut Settings) {
+    if s.mode == ftmem_core::settings::Mode::Inference {
+        let d = Settings::default();
+        s.gpus = d.gpus;
+        s.shard = d.shard;
+        s.offload = d.offload;
+    }
 }
 
 /// The pairs of `pairs` whose keys are not settings keys (kept in links untouched).
@@ -169,6 +185,7 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "precision" => settings.precision = parsed.precision,
         "dq" => settings.double_quant = parsed.double_quant,
         "batch" => settings.batch = parsed.batch,
+        "ga" => settings.grad_accum = parsed.grad_accum,
         "seq" => settings.seq = parsed.seq,
         "new" => settings.new_tokens = parsed.new_tokens,
         "rank" => settings.rank = parsed.rank,

@@ -22,6 +22,21 @@ pub struct Gpu {
     pub capacity: Bytes,
 }
 
+impl Gpu {
+    /// The name without the vendor's prefix or the memory suffix: `"H100"`, `"RTX 4090"`, `"MI300X"` (for
+    /// labels that add the box's figure, `H100 80 GB`).
+    pub fn short_name(&self) -> &'static str {
+        let n = self.name;
+        let n = n.strip_prefix("NVIDIA ").unwrap_or(n);
+        let n = n.strip_prefix("GeForce ").unwrap_or(n);
+        let n = n.strip_prefix("AMD Instinct ").unwrap_or(n);
+        match n.rsplit_once(' ') {
+            Some((head, tail)) if tail.ends_with("GB") && tail[..tail.len() - 2].bytes().all(|b| b.is_ascii_digit()) => head,
+            _ => n,
+        }
+    }
+}
+
 const MIB: u64 = 1 << 20;
 
 /// The GPUs of the *fits on* table, smallest first.
@@ -109,7 +124,12 @@ pub struct Fit {
 
 /// Compare a predicted peak (`total`, CUDA context included) with a GPU's capacity.
 pub fn fits(total: Bytes, gpu: &Gpu) -> Fit {
-    let cap = gpu.capacity.0;
+    fits_capacity(total, gpu.capacity)
+}
+
+/// [`fits`] against any capacity (a custom GPU size), bytes.
+pub fn fits_capacity(total: Bytes, capacity: Bytes) -> Fit {
+    let cap = capacity.0;
     let used_fraction = if cap == 0 {
         f64::INFINITY
     } else {
@@ -159,6 +179,15 @@ mod tests {
                 g.id
             );
         }
+    }
+
+    #[test]
+    fn short_names_drop_vendor_and_memory_suffix() {
+        let short: Vec<&str> = GPUS.iter().map(|g| g.short_name()).collect();
+        assert_eq!(
+            short,
+            ["T4", "A10G", "L4", "RTX 4090", "RTX 3090", "RTX 5090", "A100", "H100", "A100", "H200", "MI300X"]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod arch;
 pub mod checkpoint;
 pub mod config;
 pub mod estimate;
+pub mod export;
 pub mod families;
 pub mod fit;
 pub mod gpus;

@@ -195,6 +195,9 @@ pub struct Settings {
     pub double_quant: bool,
     /// Micro-batch size (sequences per step), ≥ 1.
     pub batch: u64,
+    /// `gradient_accumulation_steps`: micro-batches whose gradients are summed before one optimizer step, ≥ 1.
+    /// The effective batch is `batch × grad_accum × gpus` sequences ([`Settings::effective_batch`]).
+    pub grad_accum: u64,
     /// Sequence length in tokens (the prompt length for inference), ≥ 1.
     pub seq: u64,
     /// Generated tokens (inference only).
@@ -237,6 +240,7 @@ impl Default for Settings {
             precision: None,
             double_quant: true,
             batch: 1,
+            grad_accum: 1,
             seq: 2048,
             new_tokens: 256,
             rank: 16,
@@ -277,6 +281,8 @@ pub const MAX_BATCH: u64 = 1 << 20;
 pub const MAX_TOKENS: u64 = 1 << 24;
 /// Largest accepted LoRA rank.
 pub const MAX_RANK: u64 = 1 << 16;
+/// Largest accepted `gradient_accumulation_steps` (`ga`).
+pub const MAX_GRAD_ACCUM: u64 = 1 << 16;
 /// Largest accepted number of GPUs in a job.
 pub const MAX_GPUS: u64 = 1 << 16;
 
@@ -513,10 +519,19 @@ fn parse_u64(key: &str, v: &str, min: u64, max: u64) -> Result<u64, QueryError> 
         key: key.into(),
         message: m,
     };
-    let n: u64 = v
-        .trim()
-        .parse()
-        .map_err(|_| err(format!("`{}` is not a whole number", truncate(v, 40))))?;
+    let t = v.trim();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let n: u64 = match t.parse() {
+        Ok(n) => n,
+        // A negative whole number, or one past u64: out of range, not malformed.
+        Err(_) if t.strip_prefix('-').is_some_and(digits) => {
+            return Err(err(format!("must be at least {min}, got {}", truncate(t, 40))))
+        }
+        Err(_) if digits(t) => {
+            return Err(err(format!("must be at most {max}, got {}", truncate(t, 40))))
+        }
+        Err(_) => return Err(err(format!("`{}` is not a whole number", truncate(v, 40)))),
+    };
     if n < min {
         return Err(err(format!("must be at least {min}, got {n}")));
     }
@@ -670,6 +685,7 @@ impl Settings {
                 "precision" => precision_raw = Some(v.to_string()),
                 "dq" => s.double_quant = parse_bool(k, v)?,
                 "batch" => s.batch = parse_u64(k, v, 1, MAX_BATCH)?,
+                "ga" => s.grad_accum = parse_u64(k, v, 1, MAX_GRAD_ACCUM)?,
                 "seq" => s.seq = parse_u64(k, v, 1, MAX_TOKENS)?,
                 "new" => s.new_tokens = parse_u64(k, v, 0, MAX_TOKENS)?,
                 "rank" => s.rank = parse_u64(k, v, 1, MAX_RANK)?,
@@ -812,6 +828,15 @@ impl Settings {
         }
     }
 
+    /// Sequences per optimizer step over the whole job: micro-batch × `gradient_accumulation_steps` × GPUs
+    /// (training; inference has no optimizer step and gives the micro-batch). `None` on overflow.
+    pub fn effective_batch(&self) -> Option<u64> {
+        if !self.mode.trains() {
+            return Some(self.batch);
+        }
+        self.batch.checked_mul(self.grad_accum)?.checked_mul(self.gpus)
+    }
+
     /// The precision in force: the explicit one, else the mode's default (inference: `stored` when the
     /// checkpoint has a `quantization_config`, else `bf16`; full/lora `bf16`; qlora `nf4`).
     pub fn effective_precision(&self, has_quantization_config: bool) -> Precision {
@@ -826,7 +851,7 @@ impl Settings {
     }
 
     /// The query string of these settings, defaults left out, keys in a fixed order
-    /// (`model, rev, mode, precision, dq, batch, seq, new, rank, targets, target_params, dropout, gc, optim, attn, gpus, shard,
+    /// (`model, rev, mode, precision, dq, batch, ga, seq, new, rank, targets, target_params, dropout, gc, optim, attn, gpus, shard,
     /// offload, stack, liger`).
     /// `from_query(to_query(s)) == s` for every valid `s`.
     pub fn to_query(&self) -> String {
@@ -850,6 +875,9 @@ impl Settings {
         }
         if self.batch != d.batch {
             push("batch", self.batch.to_string());
+        }
+        if self.grad_accum != d.grad_accum {
+            push("ga", self.grad_accum.to_string());
         }
         if self.seq != d.seq {
             push("seq", self.seq.to_string());
@@ -916,6 +944,15 @@ mod tests {
     }
 
     #[test]
+    fn out_of_range_numbers_say_so() {
+        let m = |q: &str| Settings::from_query(q).unwrap_err().message;
+        assert_eq!(m("rank=-3"), "must be at least 1, got -3");
+        assert_eq!(m("seq=99999999999999999999999"), format!("must be at most {MAX_TOKENS}, got 99999999999999999999999"));
+        assert_eq!(m("seq=1234567890"), format!("must be at most {MAX_TOKENS}, got 1234567890"));
+        assert!(m("batch=1.5").contains("not a whole number"));
+    }
+
+    #[test]
     fn defaults_are_left_out() {
         assert_eq!(Settings::default().to_query(), "");
         assert_eq!(Settings::from_query("").unwrap(), Settings::default());
@@ -927,6 +964,8 @@ mod tests {
             ("batch=0", "batch"),
             ("batch=-1", "batch"),
             ("batch=1.5", "batch"),
+            ("rank=-3", "rank"),
+            ("ga=0", "ga"),
             ("seq=99999999999999999999999", "seq"),
             ("dropout=1", "dropout"),
             ("dropout=NaN", "dropout"),

@@ -75,6 +75,7 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     precision,
                     double_quant: dq,
                     batch,
+                    grad_accum: 1 + (batch % 7),
                     seq,
                     new_tokens,
                     rank,

@@ -365,6 +365,47 @@ describe('ftmem release build in Chromium', () => {
     await until('the app asked the hub for the missing repo', async () => hubRequests(hubPath(id)) >= 1);
     await expectError('not-found', /not found|no such|does not exist|404/i);
     await expectLastGoodStays();
+    // The title and the link stay with the model on screen (issue 12: they took the dead id, so Copy link
+    // shared it).
+    assert.equal(new URL(page.url()).searchParams.get('model'), GPT_OSS, 'the link keeps the model shown');
+    assert.match(await page.title(), /gpt-oss-20b/, 'the title names the model shown');
+    assert.doesNotMatch(await page.title(), /no-such-model/);
+  });
+
+  e2e('inference runs on one GPU: GPUs and sharding set for training leave the estimate and the link', async () => {
+    const before = new URL(page.url()).search;
+    await setControl('#gpus', '4');
+    await setControl('#shard', 'zero3');
+    await until('gpus=4&shard=zero3 in the link', async () =>
+      new URL(page.url()).searchParams.get('gpus') === '4' && new URL(page.url()).searchParams.get('shard') === 'zero3');
+    await setControl('#mode', 'inference');
+    await until('the link has mode=inference and no gpus/shard', async () => {
+      const q = new URL(page.url()).searchParams;
+      return q.get('mode') === 'inference' && !q.has('gpus') && !q.has('shard');
+    });
+    assert.doesNotMatch(await text('#total-bytes').catch(() => ''), /GPUs/);
+    assert.doesNotMatch(await text('.result-total, #breakdown').catch(() => ''), /4 GPUs|ZeRO-3/);
+    // Inference rows do not describe training.
+    const acts = await text('tr[data-item="activations"]');
+    assert.doesNotMatch(acts, /for backward \(or|saves for backward/);
+    await setControl('#mode', 'lora');
+    await until('back to the link as before', async () => new URL(page.url()).search === before);
+  });
+
+  e2e('a number refused while typing puts back the value in force when the field took focus', async () => {
+    const seq = page.locator('#seq').first();
+    const before = await seq.inputValue();
+    const bytes = await totalBytes();
+    await seq.selectText();
+    await seq.pressSequentially('1234567890', { delay: 5 });
+    await until('#seq-error says the range', async () => /at most/.test(await text('#seq-error')));
+    await seq.press('Tab');
+    await until('#seq shows the value in force again', async () => (await seq.inputValue()) === before);
+    assert.equal(await totalBytes(), bytes, 'no keystroke\'s intermediate value stays in force');
+    const rank = page.locator('#rank').first();
+    await rank.fill('-3');
+    await until('#rank-error says at least 1', async () => /at least 1/.test(await text('#rank-error')));
+    await rank.press('Tab');
   });
 
   const errorCases = [
@@ -448,22 +489,28 @@ describe('ftmem release build in Chromium', () => {
     assert.ok(Number(await page.locator('#chart-capacity').getAttribute('data-bytes')) > 0, 'the capacity is marked');
     assert.equal(await page.locator('#chart rect[data-item] title').count(), segs.length, 'each segment has a tooltip');
 
-    await page.locator('label[for="unit-gib"]').click();
-    await until('the URL has unit=gib', async () => new URL(page.url()).searchParams.get('unit') === 'gib');
-    assert.match(await text('#fits-table tbody tr[data-gpu="h200"]'), /GiB/);
+    // GiB by default, for the whole page; GPUs by their box size and what the driver reports.
+    assert.match(await text('#fits-table tbody tr[data-gpu="h100-80"]'), /H100 80 GB — 79\.6 GiB usable/);
+    assert.match(await text('#total-bytes'), /^\d[\d.,]* GiB/);
+    assert.match(await text('#rule-of-thumb tbody'), /GiB/);
     await page.locator('label[for="unit-gb"]').click();
-    await until('unit leaves the URL', async () => !new URL(page.url()).searchParams.has('unit'));
+    await until('the URL has unit=gb', async () => new URL(page.url()).searchParams.get('unit') === 'gb');
     assert.match(await text('#fits-table tbody tr[data-gpu="h200"]'), / GB/);
+    await until('the rule-of-thumb table follows the unit', async () => / GB/.test(await text('#rule-of-thumb tbody')) && !/GiB/.test(await text('#rule-of-thumb tbody')));
+    await page.locator('label[for="unit-gib"]').click();
+    await until('unit leaves the URL', async () => !new URL(page.url()).searchParams.has('unit'));
+    assert.match(await text('#fits-table tbody tr[data-gpu="h200"]'), /GiB/);
   });
 
   e2e('a preset loads at once with no request to the hub, and titles the page', async () => {
-    const id = 'meta-llama/Meta-Llama-3.1-70B';
+    // The current repo id (Meta renamed meta-llama/Meta-Llama-3.1-70B; the config is the same file).
+    const id = 'meta-llama/Llama-3.1-70B';
     const before = servers.hub.requests.length;
     await page.locator(`#presets button[data-preset="${id}"]`).click();
     await until('#arch-hidden-size shows 8192', async () => showsNumber(await text('#arch-hidden-size'), '8192'));
     assert.ok(showsNumber(await text('#arch-layers'), '80'), 'Llama 3.1 70B has 80 layers');
     await until(`the URL has model=${id}`, async () => new URL(page.url()).searchParams.get('model') === id);
-    await until('the title names the model', async () => (await page.title()).includes('Meta-Llama-3.1-70B'));
+    await until('the title names the model', async () => (await page.title()).includes('Llama-3.1-70B'));
     assert.match(await page.title(), /\d+\.\d (GB|GiB)/, 'the title has the total');
     await page.waitForTimeout(300);
     assert.equal(servers.hub.requests.length, before, 'no request reached the hub');
@@ -526,6 +573,57 @@ describe('ftmem release build in Chromium', () => {
     if ((await page.locator('#share-status').getAttribute('data-state')) === 'manual') {
       assert.equal(await page.locator('#share-url').inputValue(), page.url());
     }
+    // A later edit makes the note stale: it goes (issue 12: "Link copied" stayed after later edits).
+    const batch = await page.locator('#batch').first().inputValue();
+    await setControl('#batch', String(Number(batch) + 1));
+    await until('#share-status back to idle', async () => (await page.locator('#share-status').getAttribute('data-state')) === 'idle');
+    await setControl('#batch', batch);
+  });
+
+  e2e('the answer comes first at every width: total, verdict for the chosen GPU, the stack; nothing clipped at 390 px', async () => {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 1000 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const answer = page.locator('#answer');
+      await answer.waitFor({ state: 'visible' });
+      const box = await answer.boundingBox();
+      const vh = await page.evaluate(() => window.innerHeight);
+      assert.ok(box && box.y + box.height <= vh, `#answer is on the first screen at ${width} px (${JSON.stringify(box)}, ${vh})`);
+      assert.equal(await page.locator('#answer-total').getAttribute('data-bytes'), String(await totalBytes()));
+      assert.match(await text('#answer-verdict'), /^[✓✗] (Fits on|Does not fit on) (.* GB — [\d.]+ GiB usable|Custom [\d.]+ GiB)/);
+      const fitsAttr = await page.locator('#answer-verdict').getAttribute('data-fits');
+      const signed = Number(await page.locator('#answer-verdict').getAttribute('data-bytes'));
+      assert.ok(fitsAttr === 'yes' ? signed >= 0 : signed < 0, 'the verdict and its headroom agree');
+      assert.match(await text('#answer-for'), /TRL SFTTrainer|Trainer|PyTorch loop|Inference/);
+      // The answer sits above the model input.
+      const input = await page.locator('#model-input').boundingBox();
+      assert.ok(input && input.y > box.y, 'the inputs follow the answer');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow} px)`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-answer-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 1000 });
+  });
+
+  e2e('export: the JSON is the command line\'s, the CSV adds up, the command reproduces the view', async () => {
+    await page.locator('#export > summary').click();
+    await page.locator('#export-cli').waitFor({ state: 'visible' });
+    const total = await totalBytes();
+    const json = JSON.parse(await page.locator('#export-json').textContent());
+    assert.equal(json.total_bytes, total, 'the JSON total is the page\'s');
+    assert.ok(Array.isArray(json.components) && json.components.length > 0 && 'other_stacks' in json, 'the CLI\'s shape');
+    const href = await page.locator('#export-csv-link').getAttribute('href');
+    const csv = decodeURIComponent(href.replace(/^data:text\/csv;charset=utf-8,/, ''));
+    const rows = csv.trim().split('\r\n');
+    assert.equal(rows[0], 'component,bytes,gb,gib');
+    const sum = rows.slice(1, -1).reduce((a, r) => a + Number(r.split(',')[1]), 0);
+    assert.equal(sum, total, 'the CSV rows add up to the total');
+    assert.equal(await page.locator('#export-json-link').getAttribute('download'), 'ftmem-estimate.json');
+    const cli = await text('#export-cli');
+    assert.match(cli, /ftmem estimate config\.json '/);
+    const q = new URL(page.url()).searchParams;
+    if (q.get('model')) assert.ok(cli.includes(`/${q.get('model')}/resolve/`), cli);
+    await page.locator('#export > summary').click();
   });
 
   e2e('a link without a model opens on the built-in gpt-oss-20b, with no request', async () => {

@@ -23,7 +23,7 @@ const HEADINGS = {
   '#controls-h': ['Run', '실행 설정'],
   '#breakdown-h': ['Detailed estimate', '상세 추정'],
   '#arch-h': ['Architecture', '아키텍처'],
-  '#rule-h': ['Rule of thumb (tutorial)', '경험 법칙 (튜토리얼)'],
+  '#rule-h': ['Rule of thumb (the gpt-oss-20b fine-tuning tutorial, chapter 1)', '경험 법칙 (gpt-oss-20b 파인튜닝 튜토리얼 1장)'],
   '#settings-h': ['Settings', '설정'],
   '#presets-h': ['Popular models', '인기 모델'],
 };

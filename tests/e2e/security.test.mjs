@@ -29,7 +29,7 @@ const PAYLOADS = [
   'javascript:window.__pwned="js";alert(2)',
   '</textarea></title><img src=x onerror=alert(3)>',
 ];
-const KEYS = ['model', 'rev', 'targets', 'mode', 'precision', 'dq', 'batch', 'seq', 'new', 'rank', 'dropout', 'gc',
+const KEYS = ['model', 'rev', 'targets', 'target_params', 'mode', 'precision', 'dq', 'batch', 'ga', 'seq', 'new', 'rank', 'dropout', 'gc',
   'optim', 'attn', 'gpus', 'shard', 'offload', 'unit', 'gpu', 'lang', 'x-unknown'];
 
 let env; // { servers, browser, problems, close }

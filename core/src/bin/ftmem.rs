@@ -144,37 +144,8 @@ mod ftmem_cli {
                 };
                 let arch = load(path)?;
                 let settings = Settings::from_query(query).map_err(|e| format!("query: {e}"))?;
-                let est = ftmem_core::estimate(&arch, &settings).map_err(|e| e.to_string())?;
-                let components: Vec<Value> = est
-                    .components
-                    .iter()
-                    .map(|c| json!({"name": c.name, "bytes": c.bytes.0}))
-                    .collect();
-                Ok(json!({
-                    "total_bytes": est.total_bytes.0,
-                    "allocated_bytes": est.allocated_bytes.0,
-                    "total_gb": (est.total_bytes.gb() * 1000.0).round() / 1000.0,
-                    "total_gib": (est.total_bytes.gib() * 1000.0).round() / 1000.0,
-                    "components": components,
-                    "approximate": est.approximate,
-                    "warnings": ftmem_core::warnings::warnings(&arch, &settings),
-                    "gpus": est.gpus,
-                    "shard": est.shard,
-                    "offload": est.offload,
-                    "cpu_bytes": est.cpu_bytes.0,
-                    "stack": settings.mode.trains().then_some(settings.stack),
-                    "liger": settings.mode.trains() && settings.liger,
-                    "versions": ftmem_core::settings::STACK_VERSIONS
-                        .iter()
-                        .map(|(p, v)| (p.to_string(), json!(v)))
-                        .collect::<serde_json::Map<String, Value>>(),
-                    "other_stacks": ftmem_core::other_stacks(&arch, &settings)
-                        .iter()
-                        .map(|o| json!({"stack": o.stack, "liger": o.liger, "total_bytes": o.total_bytes.map(|b| b.0)}))
-                        .collect::<Vec<Value>>(),
-                    "query": settings.to_query(),
-                })
-                .to_string())
+                let v = ftmem_core::export::estimate_json(&arch, &settings).map_err(|e| e.to_string())?;
+                Ok(v.to_string())
             }
             "fit" => {
                 let [_, path, query, gpu] = args else {

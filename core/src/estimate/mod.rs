@@ -78,6 +78,8 @@ pub struct Estimate {
     pub shard: crate::settings::Shard,
     /// CPU offload of the job.
     pub offload: crate::settings::Offload,
+    /// The mode it is for (training moments and inference moments differ in what each component holds).
+    pub mode: Mode,
     /// CPU memory per node that offload needs (DeepSpeed's accounting, [`sharding`]), bytes; 0 without offload.
     pub cpu_bytes: Bytes,
 }
@@ -186,8 +188,9 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         ("autocast_copies", peak.autocast_copies, "bf16 copies of the fp32 weights that autocast keeps for the forward and backward"),
         ("gradients", peak.gradients, "gradients of the trainable parameters that exist at the peak moment"),
         ("optimizer_states", peak.optimizer_states, "the optimizer's per-parameter state (AdamW: two moments), created at the first step"),
-        ("activations", peak.activations, "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)"),
+        ("activations", peak.activations, if run.mode == Mode::Inference { "the forward pass's transient tensors of the largest layer (nothing is kept for a backward)" } else { "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)" }),
         match run.loss {
+            run::LossPath::Logits { .. } if run.mode == Mode::Inference => ("logits", peak.logits, "vocabulary-sized logits of the last position of each sequence, and the fp32 copy generate() takes to sample"),
             run::LossPath::Logits { .. } => ("logits", peak.logits, "vocabulary-sized logits and the fp32 log-probabilities and gradients of the loss"),
             run::LossPath::FusedHead => ("fused_loss", peak.logits, "TRL's fused LM head: the hidden-state copy, fp32 gradient accumulators and one logits tile (no full logits)"),
             run::LossPath::LigerFlce => ("fused_loss", peak.logits, "Liger's fused linear cross-entropy: the hidden-state gradient and one chunk of logits (no full logits)"),
@@ -221,6 +224,7 @@ pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, Es
         gpus: settings.gpus,
         shard: settings.shard,
         offload: settings.offload,
+        mode: settings.mode,
         cpu_bytes: Bytes(extra.cpu_bytes),
     })
 }
@@ -265,7 +269,7 @@ pub fn other_stacks(arch: &Architecture, settings: &Settings) -> Vec<StackFigure
 /// Name of the moment at which one checkpointed layer is recomputed and back-propagated.
 const RECOMPUTE_MOMENT: &str = "recomputed layer backward (gradient checkpointing)";
 /// The same for the first decoder layer, the last backward of the step ([`training`]).
-const FIRST_LAYER_MOMENT: &str = "first layer's recomputed backward (every adapter gradient formed)";
+const FIRST_LAYER_MOMENT: &str = "first layer's backward (every adapter gradient formed)";
 /// The same for a layer whose experts PEFT's `target_parameters` wraps ([`param_wrappers`]).
 const WRAPPED_MOMENT: &str = "recomputed wrapped experts backward (target_parameters)";
 
@@ -401,25 +405,6 @@ fn training(
             quantization_buffers: 0,
             ..rec
         });
-        if !run.train_base {
-            // LoRA: the first layer's recomputed backward, the last of the step. Every later layer's adapter
-            // gradients exist by then, and only this layer's checkpointed input is left (the others were freed
-            // by their layers' backward). Against the last layer's moment this trades checkpoints for adapter
-            // gradients, which wins when the adapters are large: `target_parameters` on every layer's experts
-            // (Qwen3-30B-A3B r16: 52 MB of fp32 gradients per layer against a 17 MB checkpoint).
-            // Kept only where it is the larger of the two ends (the allocator's slack is modelled for the
-            // checkpoints of the last layer's moment).
-            let first_layer = Moment {
-                name: FIRST_LAYER_MOMENT,
-                gradients: tr.gradients,
-                activations: add(ckpt_per_layer, recompute_mlp)?,
-                wrapped_experts: wrapped.layer0_backward,
-                ..rec
-            };
-            if first_layer.allocated()? > rec.allocated()? {
-                moments.push(first_layer);
-            }
-        }
         if wrapped.largest_backward > 0 {
             // A recomputed wrapped layer's MLP backward: its `W'` rebuilt by the recomputation and one gradient.
             moments.push(Moment {
@@ -448,6 +433,42 @@ fn training(
         logits: lg.out,
         ..base
     });
+    if !run.train_base {
+        // LoRA: the first layer's backward, the last of the step. Every later layer's adapter gradients exist by
+        // then, and of the activations only this layer's are left: with checkpointing its checkpointed input and
+        // the recomputed layer, without it the same tensors saved by the forward (its input, saved by the first
+        // norm, and what the recomputation would rebuild). Against the last layer's moment this trades
+        // activations for adapter gradients, which wins when the adapters are large: `target_parameters` on
+        // every layer's experts (Qwen3-30B-A3B r16: 52 MB of fp32 gradients per layer against a 17 MB
+        // checkpoint). Kept only where it is the peak (the allocator's slack is modelled on the other moments).
+        let first_layer = Moment {
+            name: FIRST_LAYER_MOMENT,
+            autocast_copies: res.autocast_copies,
+            gradients: tr.gradients,
+            activations: add(ckpt_per_layer, recompute_mlp)?,
+            logits: lg.out,
+            quantization_buffers: dequant,
+            wrapped_experts: wrapped.layer0_backward,
+            ..base
+        };
+        let mut highest = 0u64;
+        for m in &moments {
+            highest = highest.max(m.allocated()?);
+        }
+        if first_layer.allocated()? > highest {
+            moments.push(first_layer);
+        }
+    }
+    if run.s.grad_accum > 1 {
+        // `gradient_accumulation_steps` (transformers 5.17 `Trainer._inner_training_loop`, which TRL's
+        // `SFTTrainer` inherits; a plain loop that accumulates does the same): `optimizer.step()` and
+        // `model.zero_grad()` run once per `ga` micro-batches, so from the second micro-batch on every
+        // trainable parameter's `.grad` exists through its forward and backward (AccumulateGrad adds into it
+        // in place). Every moment of the step then holds all gradients; the step's own moments already do.
+        for m in moments.iter_mut() {
+            m.gradients = m.gradients.max(tr.gradients);
+        }
+    }
     let extra = sharding::shard_training(run, res, &tr, &mut moments)?;
     let (peak, _) = pick(&moments)?;
     // First step: no optimizer states before `step()`; the step itself creates them.
