@@ -121,6 +121,8 @@ fn Page() -> impl IntoView {
     // whether the built-in default model is on screen (see crate::presets).
     let (initial_unit, initial_gpu) = fits::ui_from_pairs(&initial_pairs);
     let unit = RwSignal::new(initial_unit);
+    // Setup B of the comparison (`vs=key:value`, crate::compare_panel).
+    let compare = RwSignal::new(crate::compare_panel::from_pairs(&initial_pairs));
     let gpu_choice = RwSignal::new(initial_gpu);
     let token = RwSignal::new(crate::settings_panel::load_session_token());
     let showing_default = RwSignal::new(false);
@@ -357,7 +359,12 @@ fn Page() -> impl IntoView {
         let search = location.search.get_untracked();
         let current = search.strip_prefix('?').unwrap_or(&search).to_string();
         let extras = url_state::extra_pairs(&url_state::split_query(&current));
-        let extras = fits::with_ui_pairs(&extras, unit.get(), gpu_choice.get().as_ref());
+        let extras = fits::with_ui_pairs(
+            &extras,
+            unit.get(),
+            gpu_choice.get().as_ref(),
+            compare.get().as_ref(),
+        );
         let extras = url_state::with_lang_pair(&extras, lang_chosen.get().then(|| lang.get()));
         let q = url_state::build_query(&s, &extras);
         if q != current {
@@ -528,6 +535,7 @@ fn Page() -> impl IntoView {
                 <FitsTable estimate unit choice=gpu_choice />
                 <FitPanel loaded settings choice=gpu_choice unit />
                 <RuleOfThumb total=total_params unit />
+                <crate::compare_panel::ComparePanel loaded settings compare unit />
                 <crate::export_panel::ExportPanel loaded settings endpoint />
             </div>
             <div class="col-more">

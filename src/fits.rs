@@ -178,23 +178,29 @@ pub fn ui_from_pairs(pairs: &[(String, String)]) -> (Unit, Option<GpuChoice>) {
     (unit, gpu)
 }
 
-/// `extras` (a link's non-settings pairs) with the UI-only keys set to `unit` and `gpu`: an existing pair is
+/// `extras` (a link's non-settings pairs) with the UI-only keys set to `unit`, `gpu` and the comparison
+/// ([`crate::compare_panel`]): an existing pair is
 /// replaced where it stands (so the order of the link is stable), a missing one appended, a default removed
 /// (`unit=gib`, no GPU chosen).
 pub fn with_ui_pairs(
     extras: &[(String, String)],
     unit: Unit,
     gpu: Option<&GpuChoice>,
+    compare: Option<&(String, String)>,
 ) -> Vec<(String, String)> {
-    let wanted: [(&str, Option<String>); 2] = [
+    let wanted: [(&str, Option<String>); 3] = [
         (
             UNIT_KEY,
             (unit != Unit::default()).then(|| unit.as_str().to_string()),
         ),
         (GPU_KEY, gpu.map(|g| g.query_value())),
+        (
+            crate::compare_panel::COMPARE_KEY,
+            compare.map(crate::compare_panel::query_value),
+        ),
     ];
-    let mut out: Vec<(String, String)> = Vec::with_capacity(extras.len() + 2);
-    let mut placed = [false; 2];
+    let mut out: Vec<(String, String)> = Vec::with_capacity(extras.len() + 3);
+    let mut placed = [false; 3];
     for (k, v) in extras {
         match wanted.iter().position(|(wk, _)| wk == k) {
             Some(i) => {

@@ -14,6 +14,7 @@ pub mod arch_panel;
 pub mod breakdown;
 pub mod chart;
 pub mod checkpoint;
+pub mod compare_panel;
 pub mod controls;
 pub mod deferred;
 pub mod error;

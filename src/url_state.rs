@@ -33,10 +33,11 @@ pub const SETTINGS_KEYS: [&str; 21] = [
 ];
 
 /// UI-only query keys the page reads and writes itself: the language, the unit, the chosen GPU.
-pub const UI_KEYS: [&str; 3] = [
+pub const UI_KEYS: [&str; 4] = [
     crate::i18n::LANG_KEY,
     crate::fits::UNIT_KEY,
     crate::fits::GPU_KEY,
+    crate::compare_panel::COMPARE_KEY,
 ];
 
 /// The link's `lang` value as written (the last one wins, as for the other keys), `None` when absent. Parse it

@@ -11,6 +11,7 @@
 pub mod accuracy;
 pub mod arch;
 pub mod checkpoint;
+pub mod compare;
 pub mod config;
 pub mod estimate;
 pub mod export;

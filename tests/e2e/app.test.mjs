@@ -626,6 +626,33 @@ describe('ftmem release build in Chromium', () => {
     await page.locator('#export > summary').click();
   });
 
+  e2e('compare: B is this setup with one setting changed, both breakdowns and the difference, in the link', async () => {
+    await setControl('#mode', 'lora');
+    const total = await totalBytes();
+    await setControl('#compare-key', 'mode');
+    await until('vs=mode:qlora in the link', async () => new URL(page.url()).searchParams.get('vs') === 'mode:qlora');
+    await page.locator('#compare-table').waitFor({ state: 'visible' });
+    const rows = await page.locator('#compare-table tr[data-item]').evaluateAll((trs) =>
+      trs.map((tr) => ({ item: tr.dataset.item, a: Number(tr.dataset.a), b: Number(tr.dataset.b), diff: Number(tr.dataset.diff) })));
+    const tot = rows.find((r) => r.item === 'total');
+    assert.equal(tot.a, total, 'column A is the estimate on screen');
+    for (const r of rows) assert.equal(r.diff, r.b - r.a, `${r.item}: B − A`);
+    const w = rows.find((r) => r.item === 'weights');
+    assert.ok(w.b < w.a, 'QLoRA holds the base weights in 4 bits: less than LoRA\'s bf16');
+    assert.equal(await totalBytes(), total, 'B does not change A');
+    // The link restores B.
+    const url = page.url();
+    await page.goto(url);
+    await page.locator('#compare-table').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#compare-key').inputValue(), 'mode');
+    // A value B cannot take says why; no B at all leaves the link.
+    await setControl('#compare-value', 'train');
+    await until('#compare-error names the key', async () => /mode/.test(await text('#compare-error')));
+    await setControl('#compare-key', 'none');
+    await until('vs leaves the link', async () => !new URL(page.url()).searchParams.has('vs'));
+    assert.equal(await page.locator('#compare-table').count(), 0);
+  });
+
   e2e('a link without a model opens on the built-in gpt-oss-20b, with no request', async () => {
     const before = servers.hub.requests.length;
     await page.goto(servers.appUrl + '/');
