@@ -54,7 +54,7 @@ pub fn Answer(
                 view! {
                     <section class="card answer" id="answer" aria-live="polite">
                         <p class="answer-total">
-                            <span class="muted small">{T::new("Peak GPU memory", "최대 GPU 메모리").get(l)}</span>
+                            <span class="muted small">{T::new("Peak GPU memory", "피크 GPU 메모리").get(l)}</span>
                             <strong id="answer-total" data-bytes=est.total_bytes.0.to_string()>{u.format(est.total_bytes)}</strong>
                             {per_gpu}
                         </p>

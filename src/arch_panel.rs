@@ -144,11 +144,11 @@ fn checkpoint_line(m: &Loaded, l: Lang) -> Option<impl IntoView> {
             });
             let tail = match (c.agrees, c.family_approximate, ko) {
                 (true, _, false) => " The same count as the family model.".to_string(),
-                (true, _, true) => " 계열 모델로 센 값과 같습니다.".to_string(),
+                (true, _, true) => " 모델 계열별 계산식으로 센 값과 같습니다.".to_string(),
                 (false, true, false) => format!(" The family model is a generic decoder ({fam}); the checkpoint's count is the exact one, the estimate still follows the generic decoder."),
-                (false, true, true) => format!(" 계열 모델은 일반 디코더 근사치({fam}개)이므로 체크포인트의 값이 정확합니다. 메모리 추정은 아직 일반 디코더를 따릅니다."),
+                (false, true, true) => format!(" 이 모델 계열은 일반 디코더로 근사해 셉니다({fam}개). 정확한 값은 체크포인트 쪽이지만, 메모리 추정은 여전히 일반 디코더를 따릅니다."),
                 (false, false, false) => format!(" The family model counts {fam}: they differ, and the estimate follows the family model."),
-                (false, false, true) => format!(" 계열 모델로 세면 {fam}개로 서로 다릅니다. 메모리 추정은 계열 모델을 따릅니다."),
+                (false, false, true) => format!(" 모델 계열별 계산식으로는 {fam}개로 서로 다르며, 메모리 추정은 계산식 값을 따릅니다."),
             };
             let state = if c.agrees { "agrees" } else { "disagrees" };
             (
@@ -270,7 +270,7 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
             <tbody>
                 {fact(T::new("Model type", "모델 유형"), l, "arch-model-type", a.model_type.clone())}
                 {fact(T::new("Hidden size", "히든 크기"), l, "arch-hidden-size", a.hidden_size.to_string())}
-                {fact(T::new("Layers", "레이어 수"), l, "arch-layers", a.num_hidden_layers.to_string())}
+                {fact(T::new("Layers", "층 수"), l, "arch-layers", a.num_hidden_layers.to_string())}
                 {fact(T::new("Attention heads", "어텐션 헤드 수"), l, "arch-heads", a.num_attention_heads.to_string())}
                 {fact(T::new("KV heads", "KV 헤드 수"), l, "arch-kv-heads", a.num_key_value_heads.to_string())}
                 {fact(T::new("Head dim", "헤드 차원"), l, "arch-head-dim", a.head_dim.to_string())}
@@ -299,7 +299,7 @@ fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
         </p>
         {c.active_without_embedding.map(|p| view! {
             <p class="params-line">
-                <span class="label">{T::new("Active, as model cards count it (without the input embedding): ", "모델 카드 기준 활성 (입력 임베딩 제외): ").get(l)}</span>
+                <span class="label">{T::new("Active, as model cards count it (without the input embedding): ", "활성 파라미터 (모델 카드 기준, 입력 임베딩 제외): ").get(l)}</span>
                 <span id="params-active-card" data-params=p.0.to_string()>{format!("{} ({})", thousands(p.0), short_count(p.0))}</span>
             </p>
         })}

@@ -19,7 +19,7 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
             T::new("Weights", "가중치"),
             T::new(
                 "the base model's parameters in the dtype they are held in on the GPU",
-                "GPU에 올라간 기반 모델의 파라미터 (보관되는 dtype 기준)",
+                "GPU에 올라간 베이스 모델의 파라미터 (보관되는 dtype 기준)",
             ),
         ),
         "adapters" => (
@@ -40,21 +40,21 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
             T::new("Gradients", "그래디언트"),
             T::new(
                 "gradients of the trainable parameters that exist at the peak moment",
-                "최고치 시점에 존재하는 학습 가능 파라미터의 그래디언트",
+                "피크 시점에 남아 있는 학습 가능 파라미터의 그래디언트",
             ),
         ),
         "optimizer_states" => (
             T::new("Optimizer states", "옵티마이저 상태"),
             T::new(
                 "the optimizer's per-parameter state (AdamW: two moments), created at the first step",
-                "파라미터별 옵티마이저 상태 (AdamW: 두 모멘트), 첫 스텝에서 생성",
+                "파라미터별 옵티마이저 상태 (AdamW: 1차·2차 모멘트), 첫 스텝에서 생성",
             ),
         ),
         "activations" => (
             T::new("Activations", "활성값"),
             T::new(
                 "tensors the forward pass saves for backward (or each layer's input with gradient checkpointing, plus one recomputed layer)",
-                "순전파가 역전파를 위해 저장하는 텐서 (그래디언트 체크포인팅이면 각 층의 입력과 재계산되는 한 층)",
+                "순전파가 역전파를 위해 저장하는 텐서 (그래디언트 체크포인팅을 켜면 각 층의 입력과, 재계산 중인 한 층의 텐서)",
             ),
         ),
         "logits" => (
@@ -117,7 +117,7 @@ pub fn component_text(name: &str) -> Option<(T, T)> {
             T::new("Allocator slack", "할당자 여유분"),
             T::new(
                 "memory PyTorch's caching allocator has reserved but cannot reuse at the peak",
-                "PyTorch 캐싱 할당자가 예약했지만 최고치 시점에 재사용할 수 없는 메모리",
+                "PyTorch 캐싱 할당자가 예약했지만 피크 시점에 재사용할 수 없는 메모리",
             ),
         ),
         "cuda_context" => (
@@ -139,7 +139,7 @@ fn inference_text(name: &str) -> Option<(T, T)> {
             T::new("Activations", "활성값"),
             T::new(
                 "the forward pass's transient tensors of the largest layer (nothing is kept for a backward)",
-                "가장 큰 층의 순전파 임시 텐서 (역전파가 없으니 보관하는 것은 없음)",
+                "가장 큰 층의 순전파 임시 텐서 (역전파가 없으므로 따로 보관하지 않음)",
             ),
         ),
         "logits" => (
@@ -301,7 +301,7 @@ pub fn Breakdown(
             <h2 id="breakdown-h">{tr(T::new("Detailed estimate", "상세 추정"))}</h2>
             <p class="muted small">{tr(T::new(
                 "Predicted peak GPU memory as nvidia-smi shows it, derived from the libraries' sources.",
-                "nvidia-smi에 표시될 GPU 메모리 최고치를 라이브러리 소스 코드에서 유도해 예측합니다.",
+                "nvidia-smi에 표시될 피크 GPU 메모리를 라이브러리 소스 코드에서 유도해 예측합니다.",
             ))}</p>
             {move || {
                 let l = lang.get();
@@ -368,7 +368,7 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
                 est.gpus
             ),
             Lang::Ko => format!(
-                "GPU당: {shard}로 GPU {}개; 여기 모든 수치는 GPU 한 개 기준입니다.",
+                "GPU당: {shard}, GPU {}개. 여기 나온 수치는 모두 GPU 한 개 기준입니다.",
                 est.gpus
             ),
         };
@@ -393,14 +393,14 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
     });
     view! {
         <p class="total">
-            <span class="label">{T::new("Total peak: ", "총 최고치: ").get(l)}</span>
+            <span class="label">{T::new("Total peak: ", "총 피크 메모리: ").get(l)}</span>
             <strong id="total-bytes" data-bytes=total.0.to_string()>{total_text(total, u)}</strong>
             {est.approximate.then(|| view! { <span class="badge approx">{T::new("approximate", "근사치").get(l)}</span> })}
         </p>
         {per_gpu}
         {cpu}
         <p class="muted small">
-            {T::new("Peak at: ", "최고치 시점: ").get(l)}<span id="peak-moment" data-moment=est.peak_moment>{peak_moment_text(est.peak_moment, l)}</span>
+            {T::new("Peak at: ", "피크 시점: ").get(l)}<span id="peak-moment" data-moment=est.peak_moment>{peak_moment_text(est.peak_moment, l)}</span>
             {T::new(". PyTorch allocated ", ". PyTorch 할당 ").get(l)}
             <span id="allocated-bytes" data-bytes=est.allocated_bytes.0.to_string()>{u.format(est.allocated_bytes)}</span>
             {T::new(", reserved ", ", 예약 ").get(l)}
@@ -408,7 +408,7 @@ fn estimate_view(est: &Estimate, u: Unit, l: Lang) -> impl IntoView {
         </p>
         <div class="table-scroll">
             <table class="items">
-                <caption class="sr-only">{T::new("Breakdown of the peak", "최고치 구성").get(l)}</caption>
+                <caption class="sr-only">{T::new("Breakdown of the peak", "피크 메모리 구성").get(l)}</caption>
                 <thead>
                     <tr>
                         <th scope="col">{T::new("Component", "구성 요소").get(l)}</th>

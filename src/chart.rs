@@ -116,7 +116,7 @@ pub fn Chart(
     let body = move || {
         let l = lang.get();
         let u = unit.get();
-        let cap = gpu.get().map(|g| (g.label(l), g.capacity()));
+        let cap = gpu.get().map(|g| (g.short_label(l), g.capacity()));
         estimate.with(|e| match e {
             Some(Ok(est)) => Some(chart_view(est, cap, u, l)),
             _ => None,
@@ -253,13 +253,13 @@ fn chart_view(est: &Estimate, cap: Option<(String, Bytes)>, u: Unit, l: Lang) ->
             if fits { "fits" } else { "does not fit" }
         ),
         (Some((name, b)), Lang::Ko) => format!(
-            "{name}의 {} 중 최고치 {}: {}.",
+            "{name}의 {} 중 피크 {} 사용: {}.",
             u.format_short(*b),
             u.format_short(est.total_bytes),
             if fits { "메모리에 들어감" } else { "메모리 부족" }
         ),
         (None, Lang::En) => format!("Peak {}.", u.format_short(est.total_bytes)),
-        (None, Lang::Ko) => format!("최고치 {}.", u.format_short(est.total_bytes)),
+        (None, Lang::Ko) => format!("피크 {}.", u.format_short(est.total_bytes)),
     };
     let svg = chart_svg(est, cap.as_ref(), u, l, &summary);
     let legend = legend_html(est, u, l);

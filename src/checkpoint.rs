@@ -83,7 +83,7 @@ const NOT_READ: T = T::new(
 fn failed(en: &str, ko: &str) -> Msg {
     Msg::new(
         format!("{}: {en}; counts follow the family model.", NOT_READ.en),
-        format!("{}: {ko}. 파라미터 수는 계열 모델로 셉니다.", NOT_READ.ko),
+        format!("{}: {ko}. 파라미터 수는 모델 계열별 계산식으로 셉니다.", NOT_READ.ko),
     )
 }
 
@@ -132,7 +132,7 @@ async fn header(url: String, token: Option<HfToken>) -> Result<Vec<checkpoint::T
         ),
         s => failed(
             &format!("HTTP {s} for {file}"),
-            &format!("{file} 요청에 HTTP {s}"),
+            &format!("{file} 요청에 HTTP {s} 응답"),
         ),
     };
     let offline = || {
@@ -224,7 +224,7 @@ pub async fn read(
         Got::Status(s) => {
             return Err(failed(
                 &format!("HTTP {s} for model.safetensors.index.json"),
-                &format!("model.safetensors.index.json 요청에 HTTP {s}"),
+                &format!("model.safetensors.index.json 요청에 HTTP {s} 응답"),
             ))
         }
         Got::Network => {

@@ -122,7 +122,7 @@ pub fn ComparePanel(
                 <div class="field">
                     <label for="compare-key">{tr(T::new("B changes", "B에서 바꿀 설정"))}</label>
                     <select id="compare-key" on:change=on_key>
-                        <option value="none" prop:selected=move || compare.with(|c| c.is_none())>{tr(T::new("nothing (no B)", "없음 (B 없음)"))}</option>
+                        <option value="none" prop:selected=move || compare.with(|c| c.is_none())>{tr(T::new("nothing (no B)", "없음 (비교 안 함)"))}</option>
                         {COMPARE_KEYS.iter().map(|&k| view! {
                             <option value=k prop:selected=move || compare.with(|c| c.as_ref().is_some_and(|c| c.0 == k))>{move || key_label(k).get(lang.get())}</option>
                         }).collect_view()}

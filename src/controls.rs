@@ -89,11 +89,11 @@ pub fn shard_text(s: Shard) -> T {
         Shard::Ddp => T::new("DDP (full replica per GPU)", "DDP (GPU마다 전체 복제)"),
         Shard::Zero1 => T::new(
             "ZeRO-1 (optimizer states sharded)",
-            "ZeRO-1 (옵티마이저 상태 분할)",
+            "ZeRO-1 (옵티마이저 상태 샤딩)",
         ),
-        Shard::Zero2 => T::new("ZeRO-2 (+ gradients sharded)", "ZeRO-2 (+ 그래디언트 분할)"),
-        Shard::Zero3 => T::new("ZeRO-3 (+ parameters sharded)", "ZeRO-3 (+ 파라미터 분할)"),
-        Shard::Fsdp => T::new("FSDP full shard", "FSDP 전체 분할"),
+        Shard::Zero2 => T::new("ZeRO-2 (+ gradients sharded)", "ZeRO-2 (+ 그래디언트 샤딩)"),
+        Shard::Zero3 => T::new("ZeRO-3 (+ parameters sharded)", "ZeRO-3 (+ 파라미터 샤딩)"),
+        Shard::Fsdp => T::new("FSDP full shard", "FSDP 전체 샤딩"),
     }
 }
 
@@ -327,17 +327,17 @@ pub fn Controls(
                         let tokens = s.effective_batch().and_then(|b| b.checked_mul(s.seq)).map(crate::format::thousands).unwrap_or_else(|| "—".into());
                         match l() {
                             crate::i18n::Lang::En => format!("Effective batch: {eff} sequences per optimizer step ({} × {} × {} GPU), {tokens} tokens", s.batch, s.grad_accum, s.gpus),
-                            crate::i18n::Lang::Ko => format!("유효 배치: 옵티마이저 스텝당 {eff}개 시퀀스 ({} × {} × GPU {}개), {tokens} 토큰", s.batch, s.grad_accum, s.gpus),
+                            crate::i18n::Lang::Ko => format!("유효 배치: 옵티마이저 스텝당 시퀀스 {eff}개 ({} × {} × GPU {}개), 토큰 {tokens}개", s.batch, s.grad_accum, s.gpus),
                         }
                     })}</p>
                 </Show>
                 <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
                     value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
-                    hint=T::new("tokens (the prompt, for inference)", "토큰 (추론에서는 프롬프트)") />
+                    hint=T::new("tokens (the prompt, for inference)", "토큰 수 (추론에서는 프롬프트 길이)") />
                 <Show when=move || mode.get() == Mode::Inference>
                     <NumberField settings id="new-tokens" key="new" label=T::new("Generated tokens", "생성 토큰 수")
                         value=Signal::derive(move || settings.with(|s| s.new_tokens.to_string()))
-                        hint=T::new("tokens generated after the prompt", "프롬프트 뒤에 생성하는 토큰") />
+                        hint=T::new("tokens generated after the prompt", "프롬프트 뒤에 생성할 토큰 수") />
                 </Show>
                 <Show when=adapters>
                     <NumberField settings id="rank" key="rank" label=T::new("LoRA rank", "LoRA 랭크") min="1"
@@ -365,7 +365,7 @@ pub fn Controls(
                         </Show>
                     </div>
                     <div class="field">
-                        <label for="target-params">{tr(T::new("LoRA on parameters", "파라미터 LoRA"))}</label>
+                        <label for="target-params">{tr(T::new("LoRA on parameters", "LoRA 대상 파라미터"))}</label>
                         <input id="target-params" type="text" spellcheck="false" autocomplete="off"
                             placeholder="7.mlp.experts.gate_up_proj,7.mlp.experts.down_proj"
                             prop:value=move || tp_text.get()
@@ -414,9 +414,9 @@ pub fn Controls(
                             on:change=move |ev| { let _ = set_key(settings, "gc", if event_target_checked(&ev) { "1" } else { "0" }); } />
                         <label for="gc">{tr(T::new("Gradient checkpointing", "그래디언트 체크포인팅"))}</label>
                     </div>
-                    <NumberField settings id="gpus" key="gpus" label=T::new("GPUs in the job", "작업의 GPU 수") min="1"
+                    <NumberField settings id="gpus" key="gpus" label=T::new("GPUs in the job", "작업에 쓰는 GPU 수") min="1"
                         value=Signal::derive(move || settings.with(|s| s.gpus.to_string()))
-                        hint=T::new("data parallel; figures are per GPU", "데이터 병렬; 수치는 GPU당") />
+                        hint=T::new("data parallel; figures are per GPU", "데이터 병렬, 수치는 GPU 한 개 기준") />
                     <KeySelect settings id="shard" key="shard" label=T::new("Sharding", "샤딩")
                         options=Shard::ALL.iter().map(|&s| (s.as_str(), shard_text(s))).collect()
                         current=Signal::derive(move || settings.with(|s| s.shard.as_str().to_string())) />

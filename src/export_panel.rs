@@ -53,7 +53,7 @@ pub fn ExportPanel(
                             href=format!("data:text/csv;charset=utf-8,{}", percent_encode(&csv))>
                             {T::new("Download CSV", "CSV 내려받기").get(lang.get())}</a>
                     </p>
-                    <p class="small">{T::new("The same estimate from the command line:", "명령줄에서 같은 추정치:").get(lang.get())}</p>
+                    <p class="small">{T::new("The same estimate from the command line:", "명령줄에서 같은 추정치를 얻으려면:").get(lang.get())}</p>
                     <pre class="cli"><code id="export-cli">{cli}</code></pre>
                     <details>
                         <summary class="small">{T::new("JSON (as ftmem estimate prints it)", "JSON (ftmem estimate 출력 그대로)").get(lang.get())}</summary>

@@ -50,9 +50,9 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
         escape(now.get(l))
     );
     let seq_label = if mode == Mode::Inference {
-        T::new("Longest prompt: ", "최장 프롬프트: ")
+        T::new("Longest prompt: ", "최대 프롬프트 길이: ")
     } else {
-        T::new("Longest sequence: ", "최장 시퀀스: ")
+        T::new("Longest sequence: ", "최대 시퀀스 길이: ")
     };
     let mut items = vec![
         (
@@ -96,7 +96,7 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
         escape(
             T::new(
                 "Each is the exact boundary with every other setting as it is.",
-                "각 값은 다른 설정을 그대로 둔 정확한 경계입니다."
+                "각 값은 다른 설정을 그대로 두었을 때의 정확한 한계값입니다."
             )
             .get(l)
         )
@@ -105,7 +105,7 @@ pub fn results_html(rep: &FitReport, mode: Mode, l: Lang) -> String {
         let _ = write!(
             out,
             r#"<h3>{}</h3><table id="fit-gpus" class="fit-gpus"><thead><tr><th scope="col">{}</th><th scope="col" class="num">{}</th></tr></thead><tbody>"#,
-            escape(T::new("Fewest GPUs of this kind", "이 GPU의 최소 개수").get(l)),
+            escape(T::new("Fewest GPUs of this kind", "이 GPU 기준 최소 GPU 수").get(l)),
             escape(T::new("Sharding", "샤딩").get(l)),
             escape(T::new("GPUs", "GPU 수").get(l)),
         );
@@ -229,7 +229,7 @@ pub fn FitPanel(
                 </div>
                 <Show when=move || select_value() == "custom">
                     <div class="field">
-                        <label for="fit-custom-gib">{tr(T::new("Memory per GPU, GiB", "GPU당 메모리, GiB"))}</label>
+                        <label for="fit-custom-gib">{tr(T::new("Memory per GPU, GiB", "GPU당 메모리 (GiB)"))}</label>
                         <input id="fit-custom-gib" type="number" min="0.5" step="0.5" inputmode="decimal"
                             prop:value=move || custom_text.get()
                             aria-invalid=move || if custom_err.get() { "true" } else { "false" }

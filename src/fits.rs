@@ -24,7 +24,7 @@ pub fn measured_error_note(lang: Lang) -> String {
             "Measured error: within {MAX_PCT} % (median {MEDIAN_PCT} %) on {RUNS} measured H200 runs (nvidia-smi peak)."
         ),
         Lang::Ko => format!(
-            "측정 오차: H200 실측 {RUNS}회에서 최대 {MAX_PCT} % 이내 (중앙값 {MEDIAN_PCT} %, nvidia-smi 최고치 기준)."
+            "측정 오차: H200 실측 {RUNS}회에서 최대 {MAX_PCT} % 이내 (중앙값 {MEDIAN_PCT} %, nvidia-smi 피크 기준)."
         ),
     }
 }
@@ -156,6 +156,16 @@ pub fn gpu_label(g: &Gpu, lang: Lang) -> String {
     }
 }
 
+impl GpuChoice {
+    /// A compact name for tight places (the chart's capacity mark): `"H100 80 GB"`, `"Custom 24 GiB"`.
+    pub fn short_label(&self, lang: Lang) -> String {
+        match self {
+            GpuChoice::Listed(g) => format!("{} {} GB", g.short_name(), g.marketed_gb),
+            GpuChoice::Custom(_) => self.label(lang),
+        }
+    }
+}
+
 /// `24.0` → `"24"`, `47.50` → `"47.5"` (at most 3 decimals).
 pub fn trim_number(x: f64) -> String {
     let s = format!("{x:.3}");
@@ -250,7 +260,7 @@ pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> Str
     let title = escape(
         T::new(
             "Mark this GPU on the chart and use it in “What fits”",
-            "이 GPU를 차트와 ‘무엇이 맞나’에 사용",
+            "이 GPU를 차트에 표시하고 ‘GPU 한 개에 들어가는 최대치’ 계산에 사용",
         )
         .get(l),
     );
@@ -336,7 +346,7 @@ pub fn FitsTable(
     };
     view! {
         <section class="card fits" id="fits" aria-labelledby="fits-h">
-            <h2 id="fits-h">{tr(T::new("Fits on", "GPU별로 들어가는지"))}</h2>
+            <h2 id="fits-h">{tr(T::new("Fits on", "GPU별 메모리 판정"))}</h2>
             {move || match rows() {
                 None => view! {
                     <p class="muted">{tr(T::new("Load a model to compare it with common GPUs.", "모델을 불러오면 주요 GPU와 비교합니다."))}</p>
@@ -349,12 +359,12 @@ pub fn FitsTable(
                         {(n_gpus > 1).then(|| view! {
                             <p class="muted small">{match l {
                                 Lang::En => format!("Per GPU: each of the {n_gpus} GPUs of the job needs the estimate above."),
-                                Lang::Ko => format!("GPU당: 작업의 GPU {n_gpus}개 각각에 위 추정치가 필요합니다."),
+                                Lang::Ko => format!("GPU당 기준: 작업에 쓰는 GPU {n_gpus}개 각각에 위 추정치만큼의 메모리가 필요합니다."),
                             }}</p>
                         })}
                         <div class="table-scroll">
                             <table id="fits-table" class="fits-table">
-                                <caption class="sr-only">{T::new("Predicted peak against each GPU's memory", "GPU 메모리별 예상 최고치 비교").get(l)}</caption>
+                                <caption class="sr-only">{T::new("Predicted peak against each GPU's memory", "GPU별 메모리 대비 예상 피크").get(l)}</caption>
                                 <thead><tr>
                                     <th scope="col">"GPU"</th>
                                     <th scope="col" class="num">{T::new("Memory", "메모리").get(l)}</th>
@@ -380,7 +390,7 @@ pub fn FitsTable(
             <p class="muted small" id="measured-error">{move || measured_error_note(lang.get())}</p>
             <p class="muted small">{tr(T::new(
                 "Memory is the total the driver reports (nvidia-smi), not the figure on the box.",
-                "메모리는 상자에 적힌 값이 아니라 드라이버가 보고하는 전체 용량(nvidia-smi)입니다.",
+                "메모리는 제품 사양에 표기된 용량이 아니라 드라이버가 보고하는 전체 용량(nvidia-smi)입니다.",
             ))}</p>
         </section>
     }

@@ -265,7 +265,7 @@ pub fn network_error(endpoint: &str) -> AppError {
                  config.json below."
             ),
             format!(
-                "{endpoint}에 연결할 수 없습니다: 오프라인이거나, 엔드포인트에 닿을 수 없거나, 교차 출처(CORS) \
+                "{endpoint}에 연결할 수 없습니다: 오프라인이거나, 엔드포인트에 접속할 수 없거나, 교차 출처(CORS) \
                  요청을 막고 있습니다. 연결이나 설정의 엔드포인트를 확인하거나, 아래에 config.json을 붙여넣으세요."
             ),
         ),

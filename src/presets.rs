@@ -155,7 +155,7 @@ pub fn Presets(
             <p class="muted small">
                 {tr(T::new(
                     "Built in: loads at once, with no request (also offline and for gated repositories).",
-                    "앱에 내장: 요청 없이 바로 불러옵니다 (오프라인과 접근 제한 저장소에서도).",
+                    "앱에 내장되어 있어 요청 없이 바로 불러옵니다 (오프라인이나 접근 제한 저장소도 가능).",
                 ))}
             </p>
             <div id="presets" class="preset-list" role="group" aria-labelledby="presets-h">

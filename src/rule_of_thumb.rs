@@ -24,7 +24,7 @@ pub fn RuleOfThumb(
                 "The table the Korean gpt-oss-20b fine-tuning tutorial prints in its first chapter: weights = parameters × bytes per parameter; training = weights × 4 \
                  (16/32-bit) or × 1.3 (8/4-bit). It ignores activations, logits, the KV cache and the CUDA context — \
                  compare it with the detailed estimate.",
-                "gpt-oss-20b 파인튜닝 튜토리얼 1장이 출력하는 표입니다: 가중치 = 파라미터 수 × 파라미터당 바이트, 학습 = 가중치 × 4 (16/32비트) 또는 \
+                "gpt-oss-20b 파인튜닝 튜토리얼 1장에서 출력하는 표입니다: 가중치 = 파라미터 수 × 파라미터당 바이트, 학습 = 가중치 × 4 (16/32비트) 또는 \
                  × 1.3 (8/4비트). 활성값(activations), 로짓, KV 캐시, CUDA 컨텍스트는 빠져 있으니 상세 추정과 비교해 보세요.",
             ))}</p>
             {move || { let l = lang.get(); let u = unit.get(); match total.get() {

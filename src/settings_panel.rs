@@ -125,15 +125,15 @@ pub fn SettingsPanel(
                             remember.set(on);
                             store_session_token(token.get_untracked().as_ref(), on);
                         } />
-                    <label for="hf-token-remember">{tr(T::new("Keep it until this tab closes (session storage)", "이 탭을 닫을 때까지 보관 (세션 저장소)"))}</label>
+                    <label for="hf-token-remember">{tr(T::new("Keep it until this tab closes (session storage)", "이 탭을 닫을 때까지 보관 (세션 스토리지)"))}</label>
                 </div>
                 <span class="hint" id="hf-token-hint">{tr(T::new(
                     "For gated or private repositories. Sent only to the Hub endpoint above, as an Authorization header; never put in links or local storage. A read-only token is enough.",
-                    "접근 제한·비공개 저장소용. 위 Hub 엔드포인트에만 Authorization 헤더로 보내며, 링크나 로컬 저장소에는 절대 넣지 않습니다. 읽기 전용 토큰이면 충분합니다.",
+                    "접근 제한·비공개 저장소에 필요합니다. 위 Hub 엔드포인트에만 Authorization 헤더로 보내며, 링크나 로컬 스토리지에는 절대 저장하지 않습니다. 읽기 전용 토큰이면 충분합니다.",
                 ))}</span>
                 <span class="field-error" id="hf-token-error" role="alert">{move || token_err.get().then(|| T::new(
                     "A token is one word of letters, digits and punctuation (e.g. hf_…).",
-                    "토큰은 문자, 숫자, 기호로 된 한 단어입니다 (예: hf_…).",
+                    "토큰은 공백 없이 문자, 숫자, 기호로만 이루어집니다 (예: hf_…).",
                 ).get(lang.get()))}</span>
             </div>
         }
@@ -155,7 +155,7 @@ pub fn SettingsPanel(
                 </div>
                 <span class="hint" id="endpoint-hint">{tr(T::new(
                     "Mirrors with the Hub's layout work too ({endpoint}/{owner}/{name}/resolve/{revision}/config.json). Stored in this browser only; links never change it.",
-                    "Hub와 같은 구조의 미러도 됩니다 ({endpoint}/{owner}/{name}/resolve/{revision}/config.json). 이 브라우저에만 저장되며 링크로는 바뀌지 않습니다.",
+                    "Hub와 같은 구조의 미러도 쓸 수 있습니다 ({endpoint}/{owner}/{name}/resolve/{revision}/config.json). 이 브라우저에만 저장되며 링크로는 바뀌지 않습니다.",
                 ))}</span>
                 <span class="field-error" id="endpoint-error" role="alert">{move || invalid.with(|m| m.as_ref().map(|m| m.get(lang.get()).to_string()))}</span>
             </div>

@@ -176,7 +176,7 @@ pub fn ShareButton() -> impl IntoView {
             </button>
             <span id="share-status" class="muted small" role="status" data-state=move || state.get()>
                 {move || match state.get() {
-                    "copied" => T::new("Link copied: it restores this view.", "링크를 복사했습니다: 이 화면을 그대로 복원합니다.").get(lang.get()),
+                    "copied" => T::new("Link copied: it restores this view.", "링크를 복사했습니다. 이 링크를 열면 지금 화면이 그대로 복원됩니다.").get(lang.get()),
                     "manual" => T::new("Copy the link below:", "아래 링크를 복사하세요:").get(lang.get()),
                     _ => "",
                 }}

@@ -126,13 +126,14 @@ fn ui_keys_parse_and_stay_in_place() {
         ("x".to_string(), "1".to_string()),
     ];
     let (unit, gpu) = ui_from_pairs(&pairs);
-    assert_eq!(unit, Unit::Gb);
+    assert_eq!(unit, Unit::Gib, "GiB by default");
     assert_eq!(gpu.map(|g| g.query_value()), Some("t4".into()));
     let h100 = GpuChoice::parse("h100-80");
-    let out = with_ui_pairs(&pairs, Unit::Gib, h100.as_ref());
+    let vs = ("stack".to_string(), "trainer".to_string());
+    let out = with_ui_pairs(&pairs, Unit::Gb, h100.as_ref(), Some(&vs));
     let flat: Vec<String> = out.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    assert_eq!(flat, ["lang=ko", "gpu=h100-80", "x=1", "unit=gib"]);
-    let out = with_ui_pairs(&out, Unit::Gb, None);
+    assert_eq!(flat, ["lang=ko", "gpu=h100-80", "x=1", "unit=gb", "vs=stack:trainer"]);
+    let out = with_ui_pairs(&out, Unit::Gib, None, None);
     let flat: Vec<String> = out.iter().map(|(k, v)| format!("{k}={v}")).collect();
     assert_eq!(flat, ["lang=ko", "x=1"], "defaults leave the link");
 }
@@ -151,7 +152,7 @@ async fn fits_table_compares_with_every_gpu_and_switches_units() {
     let choice = RwSignal::new(None::<GpuChoice>);
     let handle = leptos::mount::mount_to(
         container(),
-        move || view! { <FitsTable estimate unit choice /> },
+        move || view! { <ftmem_app::fits::UnitToggle unit /><FitsTable estimate unit choice /> },
     );
     tick().await;
     assert_eq!(count("#fits-table tbody tr[data-gpu]"), GPUS.len() as u32);
@@ -568,8 +569,8 @@ async fn breakdown_names_its_stack_and_what_the_others_need() {
     );
     assert!(text("#other-stacks").contains("PyTorch loop"));
     assert!(
-        text("#other-stacks").contains(" GB"),
-        "every number has its unit"
+        text("#other-stacks").contains(" GiB"),
+        "every number has its unit (GiB by default)"
     );
     drop(handle);
 }
