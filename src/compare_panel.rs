@@ -86,6 +86,37 @@ fn signed(u: Unit, d: i128) -> String {
     }
 }
 
+/// The table's rows as markup (static text with no handlers, as the breakdown's: far smaller in wasm than a
+/// view tree; every text goes through [`crate::chart::escape`]).
+fn rows_html(rows: &[ftmem_core::compare::Row], u: Unit, l: crate::i18n::Lang) -> String {
+    use crate::chart::escape;
+    use std::fmt::Write;
+    let mut out = String::with_capacity(rows.len() * 160);
+    for r in rows {
+        let label = if r.name == "total" {
+            T::new("Total", "합계").get(l).to_string()
+        } else {
+            crate::breakdown::component_text(r.name)
+                .map(|(t, _)| t.get(l).to_string())
+                .unwrap_or_else(|| crate::format::item_label(r.name))
+        };
+        let _ = write!(
+            out,
+            r#"<tr data-item="{}" data-a="{}" data-b="{}" data-diff="{}"{}><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            escape(r.name),
+            r.a.0,
+            r.b.0,
+            r.diff,
+            if r.name == "total" { r#" class="total""# } else { "" },
+            escape(&label),
+            escape(&u.format(r.a)),
+            escape(&u.format(r.b)),
+            escape(&signed(u, r.diff)),
+        );
+    }
+    out
+}
+
 /// The comparison card.
 #[component]
 pub fn ComparePanel(
@@ -155,26 +186,7 @@ pub fn ComparePanel(
                                 <th scope="col" class="num">"B"</th>
                                 <th scope="col" class="num">"B − A"</th>
                             </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|r| {
-                                    let label = if r.name == "total" {
-                                        T::new("Total", "합계").get(l).to_string()
-                                    } else {
-                                        crate::breakdown::component_text(r.name)
-                                            .map(|(t, _)| t.get(l).to_string())
-                                            .unwrap_or_else(|| crate::format::item_label(r.name))
-                                    };
-                                    view! {
-                                        <tr data-item=r.name data-a=r.a.0.to_string() data-b=r.b.0.to_string() data-diff=r.diff.to_string()
-                                            class=if r.name == "total" { "total" } else { "" }>
-                                            <th scope="row">{label}</th>
-                                            <td class="num">{u.format(r.a)}</td>
-                                            <td class="num">{u.format(r.b)}</td>
-                                            <td class="num">{signed(u, r.diff)}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
+                            <tbody inner_html=rows_html(&rows, u, l)></tbody>
                         </table>
                     }.into_any(),
                 }
