@@ -32,8 +32,8 @@ pub fn Answer(
                         "yes",
                         fit.headroom.0 as i128,
                         match l {
-                            Lang::En => format!("✓ Fits on {}, {} to spare", g.label(l), u.format(fit.headroom)),
-                            Lang::Ko => format!("✓ {}에 들어갑니다 (여유 {})", g.label(l), u.format(fit.headroom)),
+                            Lang::En => format!("✓ Fits on {}, {} to spare", g.label_in(l, u), u.format(fit.headroom)),
+                            Lang::Ko => format!("✓ {}에 들어갑니다 (여유 {})", g.label_in(l, u), u.format(fit.headroom)),
                         },
                     )
                 } else {
@@ -41,8 +41,8 @@ pub fn Answer(
                         "no",
                         -(fit.shortfall.0 as i128),
                         match l {
-                            Lang::En => format!("✗ Does not fit on {}: {} short", g.label(l), u.format(fit.shortfall)),
-                            Lang::Ko => format!("✗ {}에 들어가지 않습니다 ({} 부족)", g.label(l), u.format(fit.shortfall)),
+                            Lang::En => format!("✗ Does not fit on {}: {} short", g.label_in(l, u), u.format(fit.shortfall)),
+                            Lang::Ko => format!("✗ {}에 들어가지 않습니다 ({} 부족)", g.label_in(l, u), u.format(fit.shortfall)),
                         },
                     )
                 };
@@ -50,7 +50,21 @@ pub fn Answer(
                     Lang::En => format!(" per GPU, {} GPUs", est.gpus),
                     Lang::Ko => format!(" (GPU당, GPU {}개)", est.gpus),
                 });
-                let run = settings.with(|s| run_text(s, l));
+                let mut run = settings.with(|s| run_text(s, l));
+                let model = settings.with(|s| s.model.clone());
+                if !model.is_empty() {
+                    run = format!("{model} · {run}");
+                }
+                if est.shard != ftmem_core::settings::Shard::Ddp || est.offload != ftmem_core::settings::Offload::None {
+                    run.push_str(" · ");
+                    run.push_str(crate::breakdown::shard_label(est.shard));
+                    if est.offload != ftmem_core::settings::Offload::None {
+                        run.push_str(&match l {
+                            Lang::En => format!(", {} offloaded to CPU ({} of CPU memory)", est.offload.as_str(), u.format(est.cpu_bytes)),
+                            Lang::Ko => format!(", {} CPU 오프로드 (CPU 메모리 {})", est.offload.as_str(), u.format(est.cpu_bytes)),
+                        });
+                    }
+                }
                 view! {
                     <section class="card answer" id="answer" aria-live="polite">
                         <p class="answer-total">

@@ -128,6 +128,8 @@ fn Page() -> impl IntoView {
     let showing_default = RwSignal::new(false);
     // The Hub model (id, revision) whose config is on screen; `None` for the built-in default or a pasted config.
     let shown_hub = RwSignal::new(None::<(String, String)>);
+    // The Hub model whose load was just refused for a reason that may pass (401, 429, offline, 5xx).
+    let failed_hub = RwSignal::new(None::<(String, String)>);
     let show_default = move || {
         let p = presets::DEFAULT_PRESET;
         if let Ok(l) = Loaded::from_text_in(p.config, &presets::source_msg(p)) {
@@ -204,6 +206,7 @@ fn Page() -> impl IntoView {
                         s.rev = r.rev.clone();
                     });
                     shown_hub.set(Some((r.id.clone(), r.rev.clone())));
+                    failed_hub.set(None);
                     loaded.set(Some(l));
                     load_error.set(None);
                     showing_default.set(false);
@@ -220,6 +223,7 @@ fn Page() -> impl IntoView {
                             s.rev = r.rev.clone();
                         });
                         shown_hub.set(Some((r.id.clone(), r.rev.clone())));
+                    failed_hub.set(None);
                         loaded.set(Some(l));
                         load_error.set(None);
                         showing_default.set(false);
@@ -235,11 +239,10 @@ fn Page() -> impl IntoView {
                                 | ErrorKind::Offline
                                 | ErrorKind::Http
                         );
-                        let (id, rev) = if may_pass {
-                            (r.id.clone(), r.rev.clone())
-                        } else {
-                            shown_hub.get_untracked().unwrap_or_default()
-                        };
+                        // The link and the title stay with what is on screen; a pasted config.json may stand
+                        // in for the refused model later (`on_config`), and then the link names it.
+                        failed_hub.set(may_pass.then(|| (r.id.clone(), r.rev.clone())));
+                        let (id, rev) = shown_hub.get_untracked().unwrap_or_default();
                         settings.update(|s| {
                             s.model = id;
                             s.rev = if rev.is_empty() { "main".into() } else { rev };
@@ -305,12 +308,21 @@ fn Page() -> impl IntoView {
                         )
                     })
                 });
-                if !stands_in {
-                    settings.update(|s| {
-                        s.model.clear();
-                        s.rev = "main".into();
-                    });
-                    shown_hub.set(None);
+                match failed_hub.get_untracked().filter(|_| stands_in) {
+                    Some((id, rev)) => {
+                        settings.update(|s| {
+                            s.model = id.clone();
+                            s.rev = rev.clone();
+                        });
+                        shown_hub.set(Some((id, rev)));
+                    }
+                    None => {
+                        settings.update(|s| {
+                            s.model.clear();
+                            s.rev = "main".into();
+                        });
+                        shown_hub.set(None);
+                    }
                 }
                 loaded.set(Some(l));
                 load_error.set(None);
@@ -392,11 +404,18 @@ fn Page() -> impl IntoView {
         }
     });
     // The first edit after opening a link clears the link's error message.
-    Effect::new(move |prev: Option<()>| {
-        settings.track();
-        if prev.is_some() {
+    // A model loading writes `model`/`rev` itself: not an edit (it cleared the message while the link's model
+    // was still loading, so the message about the link's bad keys flashed and went).
+    Effect::new(move |prev: Option<ftmem_core::Settings>| {
+        let now = settings.with(|s| ftmem_core::Settings {
+            model: String::new(),
+            rev: String::new(),
+            ..s.clone()
+        });
+        if prev.as_ref().is_some_and(|p| *p != now) {
             query_error.set(None);
         }
+        now
     });
 
     let estimate = Memo::new(move |_| {

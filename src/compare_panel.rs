@@ -79,10 +79,15 @@ fn key_label(key: &str) -> T {
 
 fn signed(u: Unit, d: i128) -> String {
     let mag = Bytes(d.unsigned_abs().min(u64::MAX as u128) as u64);
+    let text = u.format(mag);
+    // No sign on a difference that shows as zero ("−0.00 GiB" reads as a contradiction).
+    if text.starts_with("0.00") {
+        return text;
+    }
     match d.signum() {
-        1 => format!("+{}", u.format(mag)),
-        -1 => format!("−{}", u.format(mag)),
-        _ => u.format(mag),
+        1 => format!("+{text}"),
+        -1 => format!("−{text}"),
+        _ => text,
     }
 }
 
@@ -183,7 +188,7 @@ pub fn ComparePanel(
                             <thead><tr>
                                 <th scope="col">{T::new("Component", "구성 요소").get(l)}</th>
                                 <th scope="col" class="num">"A"</th>
-                                <th scope="col" class="num">"B"</th>
+                                <th scope="col" class="num">{move || compare.with(|c| c.as_ref().map(|(k, v)| format!("B ({k}={v})")).unwrap_or_else(|| "B".into()))}</th>
                                 <th scope="col" class="num">"B − A"</th>
                             </tr></thead>
                             <tbody inner_html=rows_html(&rows, u, l)></tbody>

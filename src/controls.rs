@@ -177,6 +177,9 @@ fn NumberField(
                         }
                         invalid.try_set(None);
                         settings.notify();
+                    } else {
+                        // A value the field commits is the one to come back to next time.
+                        let _ = at_focus.try_set_value(value.try_get_untracked());
                     }
                 }
             />
@@ -326,7 +329,11 @@ pub fn Controls(
                         let eff = s.effective_batch().map(crate::format::thousands).unwrap_or_else(|| "—".into());
                         let tokens = s.effective_batch().and_then(|b| b.checked_mul(s.seq)).map(crate::format::thousands).unwrap_or_else(|| "—".into());
                         match l() {
-                            crate::i18n::Lang::En => format!("Effective batch: {eff} sequences per optimizer step ({} × {} × {} GPU), {tokens} tokens", s.batch, s.grad_accum, s.gpus),
+                            crate::i18n::Lang::En => format!(
+                                "Effective batch: {eff} {} per optimizer step ({} × {} × {} {}), {tokens} tokens",
+                                if s.effective_batch() == Some(1) { "sequence" } else { "sequences" },
+                                s.batch, s.grad_accum, s.gpus, if s.gpus == 1 { "GPU" } else { "GPUs" }
+                            ),
                             crate::i18n::Lang::Ko => format!("유효 배치: 옵티마이저 스텝당 시퀀스 {eff}개 ({} × {} × GPU {}개), 토큰 {tokens}개", s.batch, s.grad_accum, s.gpus),
                         }
                     })}</p>

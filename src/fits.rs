@@ -67,9 +67,13 @@ impl Unit {
         }
     }
     /// `b` in this unit with two decimals: `"13.42 GB"`, `"12.50 GiB"`; from 10,000 GB (GiB) on the next
-    /// unit up (`"121.49 PB"` rather than `"121490402.65 GB"`).
+    /// unit up (`"121.49 PB"` rather than `"121490402.65 GB"`); a non-zero amount below 0.005 is `"< 0.01 GB"`,
+    /// not a zero.
     pub fn format(self, b: Bytes) -> String {
         let (x, unit) = self.scaled(b);
+        if b.0 > 0 && x < 0.005 {
+            return format!("< 0.01 {unit}");
+        }
         format!("{x:.2} {unit}")
     }
     /// Like [`Unit::format`] with one decimal (`"13.4 GB"`), for compact places (title, chart).
@@ -145,18 +149,31 @@ impl GpuChoice {
     }
 }
 
-/// A GPU as people know it and as the driver sees it: `"H100 80 GB — 79.6 GiB usable"` (Korean
-/// `"H100 80 GB — 사용 가능 79.6 GiB"`): the short name, the box's figure, and the capacity the driver reports
+/// A GPU as people know it and as the driver sees it: `"H100 80 GB — 79.65 GiB usable"` (Korean
+/// `"H100 80 GB — 사용 가능 79.65 GiB"`): the short name, the box's figure, and the capacity the driver reports
 /// (what a run can fill; [`ftmem_core::gpus::Gpu::capacity`]).
 pub fn gpu_label(g: &Gpu, lang: Lang) -> String {
-    let usable = g.capacity.gib();
+    gpu_label_in(g, lang, Unit::Gib)
+}
+
+/// [`gpu_label`] with the usable capacity in `unit` (`"H100 80 GB — 85.52 GB usable"` in GB), so that a row
+/// or a sentence never mixes GB and GiB.
+pub fn gpu_label_in(g: &Gpu, lang: Lang, unit: Unit) -> String {
+    let usable = unit.format(g.capacity);
     match lang {
-        Lang::En => format!("{} {} GB — {usable:.1} GiB usable", g.short_name(), g.marketed_gb),
-        Lang::Ko => format!("{} {} GB — 사용 가능 {usable:.1} GiB", g.short_name(), g.marketed_gb),
+        Lang::En => format!("{} {} GB — {usable} usable", g.short_name(), g.marketed_gb),
+        Lang::Ko => format!("{} {} GB — 사용 가능 {usable}", g.short_name(), g.marketed_gb),
     }
 }
 
 impl GpuChoice {
+    /// [`GpuChoice::label`] with the usable capacity in `unit` ([`gpu_label_in`]).
+    pub fn label_in(&self, lang: Lang, unit: Unit) -> String {
+        match self {
+            GpuChoice::Listed(g) => gpu_label_in(g, lang, unit),
+            GpuChoice::Custom(_) => self.label(lang),
+        }
+    }
     /// A compact name for tight places (the chart's capacity mark): `"H100 80 GB"`, `"Custom 24 GiB"`.
     pub fn short_label(&self, lang: Lang) -> String {
         match self {
@@ -287,15 +304,19 @@ pub fn rows_html(rows: &[FitRow], u: Unit, l: Lang, chosen: Option<&str>) -> Str
         let is_chosen = chosen == Some(g.id);
         let _ = write!(
             out,
-            r#"<tr data-gpu="{id}" data-fits="{cls}"{chosen_cls}><th scope="row"><button type="button" class="linklike" data-gpu="{id}" aria-pressed="{pressed}" title="{title}">{name}</button></th><td class="num">{cap}</td><td class="verdict {cls}">{mark} {verdict}</td><td class="num headroom" data-bytes="{signed}">{room}</td><td class="num muted">{used:.0} %</td></tr>"#,
+            r#"<tr data-gpu="{id}" data-fits="{cls}"{chosen_cls}><th scope="row"><button type="button" class="linklike" data-gpu="{id}" aria-pressed="{pressed}" title="{title}">{name}</button></th><td class="num">{cap}</td><td class="verdict {cls}">{mark} {verdict}</td><td class="num headroom" data-bytes="{signed}">{room}</td><td class="num muted">{used}</td></tr>"#,
             id = escape(g.id),
             chosen_cls = if is_chosen { r#" class="chosen""# } else { "" },
             pressed = is_chosen,
-            name = escape(&gpu_label(g, l)),
+            name = escape(&gpu_label_in(g, l, u)),
             cap = escape(&u.format(g.capacity)),
             verdict = escape(verdict),
             room = escape(&room),
-            used = (r.fit.used_fraction * 100.0).min(9999.0),
+            used = if r.fit.used_fraction * 100.0 > 9999.0 {
+                "&gt; 9999 %".to_string()
+            } else {
+                format!("{:.0} %", r.fit.used_fraction * 100.0)
+            },
         );
     }
     out

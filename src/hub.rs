@@ -229,7 +229,7 @@ pub fn status_error(status: u16, id: &str, revision: &str) -> Option<AppError> {
                  revision. Check the spelling and the revision."
             ),
             format!(
-                "찾을 수 없습니다 (HTTP 404): 저장소 {id}가 없거나, 리비전 `{revision}`이 없거나, 그 리비전에 \
+                "찾을 수 없습니다 (HTTP 404): 저장소 `{id}`가 없거나, 리비전 `{revision}`이 없거나, 그 리비전에 \
                  config.json이 없습니다. 철자와 리비전을 확인하세요."
             ),
         ),

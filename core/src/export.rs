@@ -65,14 +65,19 @@ pub fn breakdown_csv(est: &Estimate) -> String {
 
 /// A shell command that reproduces the estimate with the command line: fetch the config.json of `model` at
 /// `rev` from `endpoint` (`https://huggingface.co`), then `ftmem estimate config.json 'QUERY'`. `model`
-/// empty (a pasted config): the command starts from a local `config.json`. Values are single-quoted for a
+/// empty (a pasted config): the command starts from a local `config.json`. All defaults: no query argument. Values are single-quoted for a
 /// POSIX shell (a `'` inside is written `'\''`).
 pub fn cli_command(endpoint: &str, settings: &Settings) -> String {
     let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let mut query = settings.clone();
     query.model.clear();
     query.rev = Settings::default().rev;
-    let run = format!("ftmem estimate config.json {}", q(&query.to_query()));
+    let qs = query.to_query();
+    let run = if qs.is_empty() {
+        "ftmem estimate config.json".to_string()
+    } else {
+        format!("ftmem estimate config.json {}", q(&qs))
+    };
     if settings.model.is_empty() {
         return run;
     }

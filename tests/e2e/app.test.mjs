@@ -428,6 +428,9 @@ describe('ftmem release build in Chromium', () => {
         assert.ok(await page.locator('#paste-config').count(), 'a gated repo offers the paste option (#paste-config)');
       }
       await expectLastGoodStays();
+      // The link and the title stay with the model on screen, whatever the error (a copied link restores it).
+      assert.notEqual(new URL(page.url()).searchParams.get('model'), id, 'the link does not name the refused model');
+      assert.ok(!(await page.title()).includes(id.split('/')[1]), 'nor does the title');
     });
   }
 
@@ -490,7 +493,7 @@ describe('ftmem release build in Chromium', () => {
     assert.equal(await page.locator('#chart rect[data-item] title').count(), segs.length, 'each segment has a tooltip');
 
     // GiB by default, for the whole page; GPUs by their box size and what the driver reports.
-    assert.match(await text('#fits-table tbody tr[data-gpu="h100-80"]'), /H100 80 GB — 79\.6 GiB usable/);
+    assert.match(await text('#fits-table tbody tr[data-gpu="h100-80"]'), /H100 80 GB — 79\.65 GiB usable/);
     assert.match(await text('#total-bytes'), /^\d[\d.,]* GiB/);
     assert.match(await text('#rule-of-thumb tbody'), /GiB/);
     await page.locator('label[for="unit-gb"]').click();
@@ -619,6 +622,9 @@ describe('ftmem release build in Chromium', () => {
     const sum = rows.slice(1, -1).reduce((a, r) => a + Number(r.split(',')[1]), 0);
     assert.equal(sum, total, 'the CSV rows add up to the total');
     assert.equal(await page.locator('#export-json-link').getAttribute('download'), 'ftmem-estimate.json');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the command wraps at 390 px');
+    await page.setViewportSize({ width: 1280, height: 1000 });
     const cli = await text('#export-cli');
     assert.match(cli, /ftmem estimate config\.json '/);
     const q = new URL(page.url()).searchParams;
@@ -640,6 +646,11 @@ describe('ftmem release build in Chromium', () => {
     const w = rows.find((r) => r.item === 'weights');
     assert.ok(w.b < w.a, 'QLoRA holds the base weights in 4 bits: less than LoRA\'s bf16');
     assert.equal(await totalBytes(), total, 'B does not change A');
+    assert.match(await text('#compare-table thead'), /B \(mode=qlora\)/, 'the B column says what B is');
+    // On a phone the table stays inside the page (issue 12's newcomer pass: the B − A column was cut off).
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll at 390 px with B shown');
+    await page.setViewportSize({ width: 1280, height: 1000 });
     // The link restores B.
     const url = page.url();
     await page.goto(url);
