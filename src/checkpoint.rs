@@ -66,12 +66,12 @@ pub fn stored_summary(endpoint: &str, id: &str, rev: &str) -> Option<Summary> {
     let text = storage()?
         .get_item(&storage_key(endpoint, id, rev))
         .ok()??;
-    serde_json::from_str(&text).ok()
+    Summary::from_json(&text)
 }
 
 fn keep_summary(endpoint: &str, id: &str, rev: &str, s: &Summary) {
-    if let (Some(st), Ok(text)) = (storage(), serde_json::to_string(s)) {
-        let _ = st.set_item(&storage_key(endpoint, id, rev), &text);
+    if let Some(st) = storage() {
+        let _ = st.set_item(&storage_key(endpoint, id, rev), &s.to_json());
     }
 }
 
