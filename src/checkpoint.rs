@@ -240,7 +240,7 @@ pub async fn read(
 /// The root-level file names in a model-info answer's `siblings` (`[{"rfilename": ...}]`), or `None` when the
 /// answer is not one.
 fn sibling_files(body: &[u8]) -> Option<Vec<String>> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let v: serde_json::Value = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
     let list = v.get("siblings")?.as_array()?;
     Some(
         list.iter()

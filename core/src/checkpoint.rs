@@ -111,7 +111,14 @@ pub fn header_len(first: &[u8]) -> Result<u64, CheckpointError> {
 ///
 /// Errors: not UTF-8 JSON, not an object, or an entry without a known `dtype` or a `shape` of whole numbers.
 pub fn parse_header(json: &[u8]) -> Result<Vec<Tensor>, CheckpointError> {
-    let v: Value = serde_json::from_slice(json)
+    // Through `str` (as every other JSON the app reads): one serde_json reader in the browser build. The same
+    // inputs are accepted (JSON is UTF-8 throughout); invalid UTF-8 is named as such.
+    let text = std::str::from_utf8(json).map_err(|e| {
+        err(format!(
+            "the safetensors header is not JSON (not UTF-8: {e})"
+        ))
+    })?;
+    let v: Value = serde_json::from_str(text)
         .map_err(|e| err(format!("the safetensors header is not JSON ({e})")))?;
     let obj = v
         .as_object()
