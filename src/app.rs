@@ -42,9 +42,7 @@ use crate::share::{self, PageTitle, ShareButton};
 use crate::url_state;
 use crate::warnings::Warnings;
 use leptos::prelude::*;
-use leptos_router::components::Router;
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::NavigateOptions;
+use leptos_router::location::{BrowserUrl, LocationChange, LocationProvider};
 
 /// One fetch of a `config.json`: where from, and a sequence number so that loading the same model again refetches.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,13 +57,32 @@ pub struct LoadRequest {
     pub seq: u64,
 }
 
-/// The app's root: the router (for the query string) around the page.
+/// The app's root: the page. The query string is read and written through leptos_router's browser location
+/// provider ([`BrowserUrl`]: `location` and `history.replaceState`, see [`location_part`] and [`replace_url`])
+/// without a `<Router>`: the page has no routes or links, so the router's context, link interception and
+/// reactive location would only add to the first load (issue 12 §7: 9.5 KiB gzipped).
 #[component]
 pub fn App() -> impl IntoView {
-    view! {
-        <Router>
-            <Page />
-        </Router>
+    view! { <Page /> }
+}
+
+/// The page's query string now, without its `?` (`a=b`, or empty), or with `search` false its path.
+fn location_part(search: bool) -> String {
+    BrowserUrl::current()
+        .map(|u| if search { u.search() } else { u.path() }.to_string())
+        .unwrap_or_default()
+}
+
+/// Replace the history entry's URL with `target` (a path and query of this origin), keeping the scroll position:
+/// the router's navigation with `replace: true, scroll: false`.
+fn replace_url(target: String) {
+    if let Ok(url) = BrowserUrl::new() {
+        url.complete_navigation(&LocationChange {
+            value: target,
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        });
     }
 }
 
@@ -92,11 +109,8 @@ pub fn ErrorBox(
 /// The page: all state lives here and flows down.
 #[component]
 fn Page() -> impl IntoView {
-    let location = use_location();
-    let navigate = use_navigate();
-
     // Settings from the link, a bad key falling back to its default with a message.
-    let initial_pairs = url_state::split_query(&location.search.get_untracked());
+    let initial_pairs = url_state::split_query(&location_part(true));
     // The language: the link's `lang`, else the stored choice, else the browser's (see crate::i18n::choose). It
     // goes into the link only once it is a choice (link, storage, toggle), so a bare link follows each reader.
     let (initial_lang, lang_source) = i18n::choose(
@@ -368,7 +382,7 @@ fn Page() -> impl IntoView {
     let url_write = crate::deferred::Deferred::<String>::new();
     Effect::new(move |_| {
         let s = settings.get();
-        let search = location.search.get_untracked();
+        let search = location_part(true);
         let current = search.strip_prefix('?').unwrap_or(&search).to_string();
         let extras = url_state::extra_pairs(&url_state::split_query(&current));
         let extras = fits::with_ui_pairs(
@@ -380,24 +394,13 @@ fn Page() -> impl IntoView {
         let extras = url_state::with_lang_pair(&extras, lang_chosen.get().then(|| lang.get()));
         let q = url_state::build_query(&s, &extras);
         if q != current {
-            let path = location.pathname.get_untracked();
+            let path = location_part(false);
             let target = if q.is_empty() {
                 path
             } else {
                 format!("{path}?{q}")
             };
-            let navigate = navigate.clone();
-            url_write.put(target, move |target| {
-                navigate(
-                    &target,
-                    NavigateOptions {
-                        replace: true,
-                        scroll: false,
-                        resolve: false,
-                        ..Default::default()
-                    },
-                )
-            });
+            url_write.put(target, replace_url);
         } else {
             // Back to the link as it stands: a write still waiting would undo that.
             url_write.cancel();
@@ -526,7 +529,15 @@ fn Page() -> impl IntoView {
                 "GPU memory for fine-tuning and serving LLMs, from the model's config.json",
                 "모델의 config.json으로 계산하는 LLM 파인튜닝·서빙 GPU 메모리",
             ))}</p>
-            <ShareButton />
+            <ShareButton view_key=Signal::derive(move || {
+                format!(
+                    "{}|{:?}|{:?}|{:?}",
+                    settings.with(|s| s.to_query()),
+                    unit.get(),
+                    gpu_choice.get().map(|g| g.query_value()),
+                    compare.get()
+                )
+            }) />
         </header>
         <PageTitle title />
         <main class="layout">

@@ -66,12 +66,12 @@ pub fn stored_summary(endpoint: &str, id: &str, rev: &str) -> Option<Summary> {
     let text = storage()?
         .get_item(&storage_key(endpoint, id, rev))
         .ok()??;
-    serde_json::from_str(&text).ok()
+    Summary::from_json(&text)
 }
 
 fn keep_summary(endpoint: &str, id: &str, rev: &str, s: &Summary) {
-    if let (Some(st), Ok(text)) = (storage(), serde_json::to_string(s)) {
-        let _ = st.set_item(&storage_key(endpoint, id, rev), &text);
+    if let Some(st) = storage() {
+        let _ = st.set_item(&storage_key(endpoint, id, rev), &s.to_json());
     }
 }
 
@@ -240,7 +240,7 @@ pub async fn read(
 /// The root-level file names in a model-info answer's `siblings` (`[{"rfilename": ...}]`), or `None` when the
 /// answer is not one.
 fn sibling_files(body: &[u8]) -> Option<Vec<String>> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let v: serde_json::Value = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
     let list = v.get("siblings")?.as_array()?;
     Some(
         list.iter()

@@ -132,7 +132,11 @@ impl AppError {
         let mut chars = source.en.chars();
         let en: String = chars
             .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
+            .map(|c| {
+                std::iter::once(c.to_ascii_uppercase())
+                    .chain(chars)
+                    .collect()
+            })
             .unwrap_or_default();
         let ko = &source.ko;
         match e {

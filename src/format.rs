@@ -79,7 +79,7 @@ pub fn item_label(name: &str) -> String {
             let s = other.replace('_', " ");
             let mut c = s.chars();
             match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect(),
+                Some(f) => std::iter::once(f.to_ascii_uppercase()).chain(c).collect(),
                 None => String::new(),
             }
         }

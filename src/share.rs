@@ -133,14 +133,18 @@ pub fn current_link() -> String {
 /// The share button. Ids: `#share` (button), `#share-status` (`data-state` = `idle|copied|manual`),
 /// `#share-url` (read-only field with the link, shown when the clipboard cannot be used).
 #[component]
-pub fn ShareButton() -> impl IntoView {
+pub fn ShareButton(
+    /// What the link says (the settings' query string and the page's own keys): when it changes after a
+    /// copy, the "Link copied" note is stale and goes.
+    #[prop(into)]
+    view_key: Signal<String>,
+) -> impl IntoView {
     let lang = use_lang();
     let state = RwSignal::new("idle");
     let link = RwSignal::new(String::new());
     // The note is about the link as copied: a later edit (the query string changes) makes it stale.
-    let search = leptos_router::hooks::use_location().search;
     Effect::new(move |prev: Option<String>| {
-        let now = search.get();
+        let now = view_key.get();
         if prev.is_some_and(|p| p != now) && state.get_untracked() != "idle" {
             state.set("idle");
         }

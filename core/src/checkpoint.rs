@@ -111,7 +111,14 @@ pub fn header_len(first: &[u8]) -> Result<u64, CheckpointError> {
 ///
 /// Errors: not UTF-8 JSON, not an object, or an entry without a known `dtype` or a `shape` of whole numbers.
 pub fn parse_header(json: &[u8]) -> Result<Vec<Tensor>, CheckpointError> {
-    let v: Value = serde_json::from_slice(json)
+    // Through `str` (as every other JSON the app reads): one serde_json reader in the browser build. The same
+    // inputs are accepted (JSON is UTF-8 throughout); invalid UTF-8 is named as such.
+    let text = std::str::from_utf8(json).map_err(|e| {
+        err(format!(
+            "the safetensors header is not JSON (not UTF-8: {e})"
+        ))
+    })?;
+    let v: Value = serde_json::from_str(text)
         .map_err(|e| err(format!("the safetensors header is not JSON ({e})")))?;
     let obj = v
         .as_object()
@@ -290,6 +297,85 @@ pub struct Summary {
     pub quantized: bool,
 }
 
+impl Summary {
+    /// The summary as JSON text: the same object as its serde form (`serde_json::to_string`), keys in
+    /// declaration order, for the app's local-storage cache. Written by hand (and read back by
+    /// [`Summary::from_json`] through [`serde_json::Value`]) so the browser build carries no serde (de)serializer
+    /// instantiated for `Summary` (issue 12 §7: first-load size).
+    pub fn to_json(&self) -> String {
+        let mut s = format!(
+            "{{\"files\":{},\"tensors\":{},\"params\":{},\"stored\":{},\"statistics\":{},\"by_dtype\":[",
+            self.files, self.tensors, self.params.0, self.stored.0, self.statistics.0
+        );
+        for (i, d) in self.by_dtype.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str("{\"dtype\":");
+            push_json_str(&mut s, &d.dtype);
+            s.push_str(&format!(
+                ",\"tensors\":{},\"bytes\":{}}}",
+                d.tensors, d.bytes.0
+            ));
+        }
+        s.push_str(&format!(
+            "],\"unloaded_params\":{},\"unloaded_bytes\":{},\"quantized\":{}}}",
+            self.unloaded_params.0, self.unloaded_bytes.0, self.quantized
+        ));
+        s
+    }
+
+    /// A summary from [`Summary::to_json`]'s text (or its serde form: any key order, unknown keys ignored);
+    /// `None` for anything else (not JSON, a field missing or of another type).
+    pub fn from_json(text: &str) -> Option<Summary> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let u = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
+        let by_dtype = v
+            .get("by_dtype")?
+            .as_array()?
+            .iter()
+            .map(|d| {
+                Some(DtypeBytes {
+                    dtype: d.get("dtype")?.as_str()?.to_string(),
+                    tensors: u(d, "tensors")?,
+                    bytes: Bytes(u(d, "bytes")?),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Summary {
+            files: u(&v, "files")?,
+            tensors: u(&v, "tensors")?,
+            params: Params(u(&v, "params")?),
+            stored: Bytes(u(&v, "stored")?),
+            statistics: Bytes(u(&v, "statistics")?),
+            by_dtype,
+            unloaded_params: Params(u(&v, "unloaded_params")?),
+            unloaded_bytes: Bytes(u(&v, "unloaded_bytes")?),
+            quantized: v.get("quantized")?.as_bool()?,
+        })
+    }
+}
+
+/// `t` as a JSON string literal (serde_json's escapes: `\"`, `\\`, the short forms of control characters,
+/// `\u00XX` for the others).
+fn push_json_str(s: &mut String, t: &str) {
+    s.push('"');
+    for c in t.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            '\u{8}' => s.push_str("\\b"),
+            '\u{c}' => s.push_str("\\f"),
+            c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+}
+
 /// The decoder-layer index of a text-model tensor (`model.layers.12.…`, `model.language_model.layers.12.…`,
 /// `transformer.h.12.…`), or `None`.
 fn layer_index(name: &str) -> Option<u64> {
@@ -452,6 +538,49 @@ pub fn attach(arch: &mut Architecture, s: &Summary) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_json_is_its_serde_form_and_reads_back() {
+        let s = Summary {
+            files: 3,
+            tensors: 291,
+            params: Params(8_030_261_248),
+            stored: Bytes(16_060_522_496),
+            statistics: Bytes(0),
+            by_dtype: vec![
+                DtypeBytes {
+                    dtype: "BF16".into(),
+                    tensors: 290,
+                    bytes: Bytes(16_060_522_000),
+                },
+                DtypeBytes {
+                    dtype: "odd\"\\\n\u{1}é".into(),
+                    tensors: 1,
+                    bytes: Bytes(u64::MAX),
+                },
+            ],
+            unloaded_params: Params(1),
+            unloaded_bytes: Bytes(2),
+            quantized: true,
+        };
+        assert_eq!(s.to_json(), serde_json::to_string(&s).unwrap());
+        assert_eq!(Summary::from_json(&s.to_json()), Some(s.clone()));
+        let mut v: Value = serde_json::from_str(&s.to_json()).unwrap();
+        v["extra"] = Value::from(1);
+        assert_eq!(Summary::from_json(&v.to_string()), Some(s.clone()));
+        v["files"] = Value::from(-1);
+        assert_eq!(Summary::from_json(&v.to_string()), None);
+        for bad in ["", "[]", "{}", "null", "{\"files\":1}"] {
+            assert_eq!(Summary::from_json(bad), None, "{bad}");
+        }
+        let empty = Summary {
+            by_dtype: vec![],
+            quantized: false,
+            ..s
+        };
+        assert_eq!(empty.to_json(), serde_json::to_string(&empty).unwrap());
+        assert_eq!(Summary::from_json(&empty.to_json()), Some(empty));
+    }
 
     fn t(name: &str, dtype: &str, shape: &[u64]) -> Tensor {
         Tensor {
