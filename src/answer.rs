@@ -60,8 +60,8 @@ pub fn Answer(
                     run.push_str(crate::breakdown::shard_label(est.shard));
                     if est.offload != ftmem_core::settings::Offload::None {
                         run.push_str(&match l {
-                            Lang::En => format!(", {} offloaded to CPU ({} of CPU memory)", est.offload.as_str(), u.format(est.cpu_bytes)),
-                            Lang::Ko => format!(", {} CPU 오프로드 (CPU 메모리 {})", est.offload.as_str(), u.format(est.cpu_bytes)),
+                            Lang::En => format!(", offload: {} (CPU memory {})", crate::controls::offload_text(est.offload).get(l), u.format(est.cpu_bytes)),
+                            Lang::Ko => format!(", 오프로드: {} (CPU 메모리 {})", crate::controls::offload_text(est.offload).get(l), u.format(est.cpu_bytes)),
                         });
                     }
                 }

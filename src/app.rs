@@ -565,7 +565,7 @@ fn Page() -> impl IntoView {
                 <FitsTable estimate unit choice=gpu_choice />
                 <FitPanel loaded settings choice=gpu_choice unit />
                 <RuleOfThumb total=total_params unit />
-                <crate::compare_panel::ComparePanel loaded settings compare unit />
+                <crate::compare_panel::ComparePanel estimate loaded settings compare unit />
                 <crate::export_panel::ExportPanel loaded settings endpoint />
             </div>
             <div class="col-more">

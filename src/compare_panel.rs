@@ -125,6 +125,9 @@ fn rows_html(rows: &[ftmem_core::compare::Row], u: Unit, l: crate::i18n::Lang) -
 /// The comparison card.
 #[component]
 pub fn ComparePanel(
+    /// The page's estimate of A (not made again here).
+    #[prop(into)]
+    estimate: Signal<Option<Result<ftmem_core::Estimate, ftmem_core::EstimateError>>>,
     loaded: RwSignal<Option<Loaded>>,
     settings: RwSignal<Settings>,
     compare: RwSignal<Option<(String, String)>>,
@@ -135,7 +138,12 @@ pub fn ComparePanel(
         let (k, v) = compare.get()?;
         Some(loaded.with(|l| {
             let l = l.as_ref().ok_or_else(String::new)?;
-            settings.with(|a| ftmem_core::compare::compare(&l.arch, a, &k, &v).map(|(_, _, _, rows)| rows))
+            estimate.with(|e| match e {
+                Some(Ok(ea)) => settings
+                    .with(|a| ftmem_core::compare::against(&l.arch, a, ea, &k, &v)),
+                Some(Err(err)) => Err(err.to_string()),
+                None => Err(String::new()),
+            })
         }))
     });
     let on_key = move |ev: leptos::ev::Event| {

@@ -92,6 +92,20 @@ pub fn rows(a: &Estimate, b: &Estimate) -> Vec<Row> {
     out
 }
 
+/// B's estimate and the rows against `ea`, the estimate of `a` already made (the page has it): B =
+/// [`variant`]`(a, key, value)`. Errors: the variant's (`key: message`) or B's estimate's (`B: ...`).
+pub fn against(
+    arch: &Architecture,
+    a: &Settings,
+    ea: &Estimate,
+    key: &str,
+    value: &str,
+) -> Result<Vec<Row>, String> {
+    let b = variant(a, key, value).map_err(|e| format!("{}: {}", e.key, e.message))?;
+    let eb = crate::estimate(arch, &b).map_err(|e| format!("B: {e}"))?;
+    Ok(rows(ea, &eb))
+}
+
 /// Both estimates and their rows for `arch`: A = `a`, B = [`variant`]`(a, key, value)`.
 pub fn compare(
     arch: &Architecture,
@@ -121,5 +135,16 @@ mod tests {
         assert_eq!(q.precision, None);
         assert!(variant(&a, "model", "z/w").is_err());
         assert_eq!(variant(&a, "batch", "0").unwrap_err().key, "batch");
+    }
+
+    #[test]
+    fn against_a_given_estimate_is_compare() {
+        let text = include_str!("../../tests/fixtures/configs/meta-llama__Llama-3.2-1B.json");
+        let arch = crate::parse_config(text).unwrap();
+        let a = Settings::from_query("mode=lora&batch=2").unwrap();
+        let ea = crate::estimate(&arch, &a).unwrap();
+        let (_, _, _, rows) = compare(&arch, &a, "mode", "qlora").unwrap();
+        assert_eq!(against(&arch, &a, &ea, "mode", "qlora").unwrap(), rows);
+        assert!(rows.last().unwrap().diff < 0, "QLoRA needs less than LoRA");
     }
 }
