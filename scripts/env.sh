@@ -15,3 +15,16 @@ wasm_bindgen_lock_version() {
 
 # Project-local wasm-opt first (so Debian's binaryen, if present, is never used), then cargo's bin dir.
 export PATH="$TOOLS_DIR/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# The release (browser) build's size settings (issue 12 §7), for `trunk build --release` only: std rebuilt from
+# rust-src (rustup component, scripts/setup.sh) with `optimize_for_size`, and `-C panic=immediate-abort`, which
+# drops every panic message and the formatting behind it (a panic in the page was already fatal: it traps at once
+# instead of printing first). RUSTC_BOOTSTRAP=1 lets stable rustc 1.95 take these unstable flags. Measured on the
+# release dist (wasm-opt -Os, gzip -9): 349.4 -> 319.2 KiB. RUSTFLAGS replaces .cargo/config.toml's list, so the
+# list is repeated here (keep the two the same).
+release_build_env() {
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+  export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
+  export RUSTFLAGS="--cfg erase_components -C llvm-args=-inline-threshold=0 -Zunstable-options -Cpanic=immediate-abort"
+}

@@ -89,5 +89,15 @@ fi
 # 7. The crates in Cargo.lock, downloaded now: Trunk.toml's offline = true makes trunk run cargo with --offline.
 say "fetching the crates in Cargo.lock (cargo fetch)"
 cargo fetch --quiet
+# The release build rebuilds std (env.sh release_build_env): it needs rust-src and std's own crates, fetched here
+# because Trunk builds offline.
+if rustup component list --installed | grep -q '^rust-src'; then
+  say "rust-src: present"
+else
+  say "adding the rust-src component (the release build rebuilds std for size)"
+  rustup component add rust-src
+fi
+say "fetching std's crates for the release build"
+( release_build_env; cargo fetch --quiet --target wasm32-unknown-unknown )
 
 say "done: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version | head -1), $(/usr/bin/chromium --version 2>/dev/null | head -1), node $(node --version)"

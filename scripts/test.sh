@@ -6,7 +6,7 @@
 #   4. release   trunk build --release --offline  ->  dist/
 #   5. e2e       the release dist/ in headless Chromium (playwright-core) against a mock Hub: every
 #                tests/e2e/*.test.mjs (app, offline + install, security/injection, i18n)
-#   6. size      gzipped size of dist/'s wasm + js (the first load), against a budget (FTMEM_GZ_BUDGET_KB, default 353)
+#   6. size      gzipped size of dist/'s wasm + js (the first load), against a budget (FTMEM_GZ_BUDGET_KB, default 322)
 # Every step runs (a step whose input failed to build is counted failed); logs go to test-artifacts/.
 # Exits non-zero if anything failed; the last line is "summary: N passed, N failed".
 set -uo pipefail
@@ -66,8 +66,10 @@ skip() { # skip NAME REASON: a step that could not run counts as one failure
   REPORT+=("$(printf '%-8s %-4s not run: %s' "$1" FAIL "$2")")
 }
 
+env_release() { ( release_build_env; "$@" ); } # the release build with env.sh's size settings
+
 gz_size() { # prints the gzip -9 size of dist/'s wasm and js, checks the budget
-  local budget_kb=${FTMEM_GZ_BUDGET_KB:-353} total=0 f raw gz
+  local budget_kb=${FTMEM_GZ_BUDGET_KB:-322} total=0 f raw gz
   shopt -s nullglob
   local files=(dist/*.wasm dist/*.js)
   [ ${#files[@]} -gt 0 ] || { echo "no wasm/js in dist/"; return 1; }
@@ -94,7 +96,7 @@ fi
 step wasm cargo env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FTMEM_ROOT/webdriver.json" \
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" cargo test --locked --no-fail-fast -p ftmem-app --target wasm32-unknown-unknown
 
-if step release check trunk build --release --offline; then
+if step release check env_release trunk build --release --offline; then
   step e2e node env DIST_DIR="$FTMEM_ROOT/dist" node --test --test-concurrency=1 tests/e2e/*.test.mjs
   step size check gz_size
 else
