@@ -484,6 +484,7 @@ fn Page() -> impl IntoView {
         shown_model
             .with(|m| settings.with(|s| share::page_title_in(m, s, total, unit.get(), lang.get())))
     });
+    let serving = move || settings.with(|s| s.mode == ftmem_core::settings::Mode::Serve);
     let answer_gpu =
         Signal::derive(move || gpu_choice.get().unwrap_or_else(GpuChoice::default_choice));
     let chart_gpu =
@@ -542,7 +543,9 @@ fn Page() -> impl IntoView {
         <PageTitle title />
         <main class="layout">
             <div class="col-answer">
-                <crate::answer::Answer estimate settings gpu=answer_gpu unit />
+                <Show when=serving fallback=move || view! { <crate::answer::Answer estimate settings gpu=answer_gpu unit /> }>
+                    <crate::serve_panel::ServePanel loaded settings gpu=answer_gpu unit />
+                </Show>
             </div>
             <div class="col-input">
                 <Presets on_pick=on_preset current=shown_model />
@@ -560,13 +563,17 @@ fn Page() -> impl IntoView {
             </div>
             <div class="col-result">
                 <Warnings warnings />
-                <Breakdown estimate unit stack=stack_view />
-                <Chart estimate gpu=chart_gpu unit />
-                <FitsTable estimate unit choice=gpu_choice />
-                <FitPanel loaded settings choice=gpu_choice unit />
+                <Show when=move || !serving()>
+                    <Breakdown estimate unit stack=stack_view />
+                    <Chart estimate gpu=chart_gpu unit />
+                    <FitsTable estimate unit choice=gpu_choice />
+                    <FitPanel loaded settings choice=gpu_choice unit />
+                </Show>
                 <RuleOfThumb total=total_params unit />
-                <crate::compare_panel::ComparePanel estimate loaded settings compare unit />
-                <crate::export_panel::ExportPanel loaded settings endpoint />
+                <Show when=move || !serving()>
+                    <crate::compare_panel::ComparePanel estimate loaded settings compare unit />
+                    <crate::export_panel::ExportPanel loaded settings endpoint />
+                </Show>
             </div>
             <div class="col-more">
                 <ArchPanel loaded />

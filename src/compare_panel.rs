@@ -39,6 +39,7 @@ pub fn suggested(a: &Settings, key: &str) -> String {
         "mode" => match a.mode {
             Mode::Lora => "qlora",
             Mode::Qlora | Mode::Full | Mode::Inference => "lora",
+            Mode::Serve => "inference",
         }
         .into(),
         "precision" => {

@@ -23,8 +23,8 @@ pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(
         s.liger = false;
     }
     apply_key(&mut s, key, value).map_err(|e| e.message)?;
-    if key == "mode" && s.mode == Mode::Inference {
-        crate::url_state::one_gpu_for_inference(&mut s);
+    if key == "mode" {
+        crate::url_state::drop_hidden_settings(&mut s);
     }
     s.check_sharding().map_err(|e| e.message)?;
     if settings.with_untracked(|cur| *cur != s) {
@@ -48,6 +48,7 @@ pub fn mode_text(m: Mode) -> T {
         Mode::Full => T::new("Full fine-tuning", "전체 파인튜닝"),
         Mode::Lora => T::new("LoRA", "LoRA"),
         Mode::Qlora => T::new("QLoRA", "QLoRA"),
+        Mode::Serve => T::new("Serve with vLLM", "vLLM 서빙"),
     }
 }
 
@@ -121,7 +122,7 @@ pub fn offload_text(o: Offload) -> T {
     }
 }
 
-const MODES: [Mode; 4] = [Mode::Inference, Mode::Full, Mode::Lora, Mode::Qlora];
+const MODES: [Mode; 5] = [Mode::Inference, Mode::Full, Mode::Lora, Mode::Qlora, Mode::Serve];
 const OFFLOADS: [Offload; 3] = [Offload::None, Offload::Optimizer, Offload::Params];
 
 /// A numeric field bound to one query key.
@@ -231,6 +232,7 @@ fn KeySelect(
 /// `quantization_config` (it decides the default inference precision).
 ///
 /// Ids: `#mode`, `#precision`, `#batch`, `#ga` and `#effective-batch` (training), `#seq`, `#new-tokens` (inference), `#rank`, `#targets`,
+/// serve only: `#util`, `#maxlen`, `#tp`, `#kvdtype`, `#seqs` (`#batch`, `#seq`, `#attn` are not shown there);
 /// `#targets-custom` (custom list), `#target-params` (PEFT `target_parameters`, with `#target-params-error`),
 /// `#dropout` (LoRA/QLoRA), `#dq` (QLoRA), `#gc`, `#optim` (training), `#attn`;
 /// training only: `#stack` (what drives the step) and `#liger` (disabled for the plain loop);
@@ -318,9 +320,28 @@ pub fn Controls(
                         }).collect_view()}
                     </select>
                 </div>
+                <Show when=move || mode.get() == Mode::Serve>
+                    <NumberField settings id="util" key="util" label=T::new("GPU memory utilization", "GPU 메모리 사용률") step="0.01" min="0.01"
+                        value=Signal::derive(move || settings.with(|s| s.util.to_string()))
+                        hint=T::new("--gpu-memory-utilization, share of each GPU's total memory", "--gpu-memory-utilization, GPU 전체 메모리 중 쓰는 비율") />
+                    <NumberField settings id="maxlen" key="maxlen" label=T::new("Max model length", "최대 모델 길이") min="1"
+                        value=Signal::derive(move || settings.with(|s| s.maxlen.map(|m| m.to_string()).unwrap_or_default()))
+                        hint=T::new("--max-model-len, tokens per request (empty: the model's)", "--max-model-len, 요청당 토큰 수 (비우면 모델 기본값)") />
+                    <KeySelect settings id="tp" key="tp" label=T::new("Tensor parallel GPUs", "텐서 병렬 GPU 수")
+                        options=vec![("1", T::new("1", "1")), ("2", T::new("2", "2")), ("4", T::new("4", "4")), ("8", T::new("8", "8"))]
+                        current=Signal::derive(move || settings.with(|s| s.tp.to_string())) />
+                    <KeySelect settings id="kvdtype" key="kvdtype" label=T::new("KV cache dtype", "KV 캐시 dtype")
+                        options=vec![("auto", T::new("auto (the model's dtype)", "auto (모델 dtype)")), ("fp8", T::new("fp8", "fp8"))]
+                        current=Signal::derive(move || settings.with(|s| s.kvdtype.as_str().to_string())) />
+                    <NumberField settings id="seqs" key="seqs" label=T::new("Max concurrent requests", "최대 동시 요청 수") min="1"
+                        value=Signal::derive(move || settings.with(|s| s.seqs.map(|m| m.to_string()).unwrap_or_default()))
+                        hint=T::new("--max-num-seqs (empty: vLLM's default for the GPU)", "--max-num-seqs (비우면 GPU별 vLLM 기본값)") />
+                </Show>
+                <Show when=move || mode.get() != Mode::Serve>
                 <NumberField settings id="batch" key="batch" label=T::new("Micro-batch size", "마이크로배치 크기") min="1"
                     value=Signal::derive(move || settings.with(|s| s.batch.to_string()))
                     hint=T::new("sequences per step (per GPU)", "스텝당 시퀀스 수 (GPU당)") />
+                </Show>
                 <Show when=trains>
                     <NumberField settings id="ga" key="ga" label=T::new("Gradient accumulation steps", "그래디언트 누적 스텝") min="1"
                         value=Signal::derive(move || settings.with(|s| s.grad_accum.to_string()))
@@ -338,9 +359,11 @@ pub fn Controls(
                         }
                     })}</p>
                 </Show>
+                <Show when=move || mode.get() != Mode::Serve>
                 <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
                     value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
                     hint=T::new("tokens (the prompt, for inference)", "토큰 수 (추론에서는 프롬프트 길이)") />
+                </Show>
                 <Show when=move || mode.get() == Mode::Inference>
                     <NumberField settings id="new-tokens" key="new" label=T::new("Generated tokens", "생성 토큰 수")
                         value=Signal::derive(move || settings.with(|s| s.new_tokens.to_string()))
@@ -431,6 +454,7 @@ pub fn Controls(
                         options=OFFLOADS.iter().map(|&o| (o.as_str(), offload_text(o))).collect()
                         current=Signal::derive(move || settings.with(|s| s.offload.as_str().to_string())) />
                 </Show>
+                <Show when=move || mode.get() != Mode::Serve>
                 <div class="field">
                     <label for="attn">{tr(T::new("Attention implementation", "어텐션 구현"))}</label>
                     <select id="attn" on:change=move |ev| { let _ = set_key(settings, "attn", &event_target_value(&ev)); }>
@@ -440,6 +464,7 @@ pub fn Controls(
                             }).collect_view()}
                     </select>
                 </div>
+                </Show>
             </div>
         </section>
     }

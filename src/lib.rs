@@ -27,6 +27,7 @@ pub mod i18n;
 pub mod model_source;
 pub mod presets;
 pub mod rule_of_thumb;
+pub mod serve_panel;
 pub mod settings_panel;
 pub mod share;
 pub mod url_state;

@@ -39,16 +39,25 @@ pub fn page_title_in(
     unit: Unit,
     lang: Lang,
 ) -> String {
+    let name = short_model_name(model.trim());
+    if s.mode == Mode::Serve {
+        // No single peak to put in the title: vLLM takes its share of each GPU by design.
+        let serve = match lang {
+            Lang::En => "vLLM serve",
+            Lang::Ko => "vLLM 서빙",
+        };
+        return if name.is_empty() { serve.to_string() } else { format!("{name} · {serve}") };
+    }
     let Some(total) = total else {
         return BASE_TITLE_T.get(lang).to_string();
     };
     let ko = lang == Lang::Ko;
-    let name = short_model_name(model.trim());
     let mode = match s.mode {
         Mode::Inference => T::new("inference", "추론").get(lang).to_string(),
         Mode::Full => T::new("Full", "전체 파인튜닝").get(lang).to_string(),
         Mode::Lora => format!("LoRA r{}", s.rank),
         Mode::Qlora => format!("QLoRA r{}", s.rank),
+        Mode::Serve => String::new(),
     };
     let mut parts: Vec<String> = Vec::with_capacity(4);
     if !name.is_empty() {

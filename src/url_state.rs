@@ -8,7 +8,7 @@ use ftmem_core::settings::{percent_decode, percent_encode, QueryError};
 use ftmem_core::Settings;
 
 /// Query keys owned by [`Settings`] (in `to_query`'s order).
-pub const SETTINGS_KEYS: [&str; 21] = [
+pub const SETTINGS_KEYS: [&str; 26] = [
     "model",
     "rev",
     "mode",
@@ -30,6 +30,11 @@ pub const SETTINGS_KEYS: [&str; 21] = [
     "offload",
     "stack",
     "liger",
+    "util",
+    "maxlen",
+    "kvdtype",
+    "tp",
+    "seqs",
 ];
 
 /// UI-only query keys the page reads and writes itself: the language, the unit, the chosen GPU.
@@ -105,7 +110,7 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
     for _ in 0..=SETTINGS_KEYS.len() {
         match Settings::from_pairs(kept.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
             Ok(mut s) => {
-                one_gpu_for_inference(&mut s);
+                drop_hidden_settings(&mut s);
                 return (s, errors);
             }
             Err(e) => {
@@ -117,15 +122,24 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
     (Settings::default(), errors)
 }
 
-/// The page shows the GPU-count and sharding controls for training only, so inference runs on one GPU here:
-/// `gpus`, `shard` and `offload` go back to their defaults (a setting nobody can see must not act, nor stay in
-/// the link). The core and the CLI still take `mode=inference&gpus=N&shard=zero3` (ZeRO-Inference).
-pub fn one_gpu_for_inference(s: &mut Settings) {
-    if s.mode == ftmem_core::settings::Mode::Inference {
-        let d = Settings::default();
+/// The page shows the GPU-count and sharding controls for training only, so inference and serving run on one
+/// data-parallel GPU here: `gpus`, `shard` and `offload` go back to their defaults (a setting nobody can see must
+/// not act, nor stay in the link); the core and the CLI still take `mode=inference&gpus=N&shard=zero3`
+/// (ZeRO-Inference). Likewise the serving keys (`util`, `maxlen`, `kvdtype`, `tp`, `seqs`) exist only in
+/// `mode=serve`.
+pub fn drop_hidden_settings(s: &mut Settings) {
+    let d = Settings::default();
+    if !s.mode.trains() {
         s.gpus = d.gpus;
         s.shard = d.shard;
         s.offload = d.offload;
+    }
+    if s.mode != ftmem_core::settings::Mode::Serve {
+        s.util = d.util;
+        s.maxlen = d.maxlen;
+        s.kvdtype = d.kvdtype;
+        s.tp = d.tp;
+        s.seqs = d.seqs;
     }
 }
 
@@ -201,6 +215,11 @@ pub fn apply_key(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         "offload" => settings.offload = parsed.offload,
         "stack" => settings.stack = parsed.stack,
         "liger" => settings.liger = parsed.liger,
+        "util" => settings.util = parsed.util,
+        "maxlen" => settings.maxlen = parsed.maxlen,
+        "kvdtype" => settings.kvdtype = parsed.kvdtype,
+        "tp" => settings.tp = parsed.tp,
+        "seqs" => settings.seqs = parsed.seqs,
         other => {
             return Err(QueryError {
                 key: other.to_string(),

@@ -15,6 +15,27 @@ pub fn estimate_json(arch: &Architecture, settings: &Settings) -> Result<Value, 
     Ok(estimate_json_of(arch, settings, &est))
 }
 
+/// `ftmem serve`'s JSON object: every field of [`crate::estimate::serve::ServePlan`], plus `smallest_util`
+/// (the smallest `gpu_memory_utilization` that starts, or null), `fewest_tp` (`{tp, kv_tokens}` or null),
+/// `gpu` (the GPU id) and `query`. Errors: [`EstimateError::Overflow`].
+pub fn serve_json(
+    arch: &Architecture,
+    settings: &Settings,
+    gpu: &crate::gpus::Gpu,
+) -> Result<Value, EstimateError> {
+    use crate::estimate::serve;
+    let plan = serve::plan(arch, settings, gpu)?;
+    let mut v = serde_json::to_value(&plan).map_err(|_| EstimateError::Overflow)?;
+    v["smallest_util"] = json!(serve::smallest_util(arch, settings, gpu)?);
+    v["fewest_tp"] = match serve::fewest_tp(arch, settings, gpu)? {
+        Some((tp, p)) => json!({"tp": tp, "kv_tokens": p.kv_tokens}),
+        None => Value::Null,
+    };
+    v["gpu"] = json!(gpu.id);
+    v["query"] = json!(settings.to_query());
+    Ok(v)
+}
+
 /// [`estimate_json`] for an estimate already made (`est` = `estimate(arch, settings)`).
 pub fn estimate_json_of(arch: &Architecture, settings: &Settings, est: &Estimate) -> Value {
     let components: Vec<Value> = est

@@ -20,9 +20,33 @@ pub struct Gpu {
     pub marketed_gb: u32,
     /// Total device memory as the driver reports it, bytes.
     pub capacity: Bytes,
+    /// Total device memory as `torch.cuda.mem_get_info` (cudaMemGetInfo) reports it, bytes: what vLLM
+    /// multiplies by `gpu_memory_utilization` ([`crate::estimate::serve`]). Smaller than `capacity` by the
+    /// memory the driver keeps. Sources: PyTorch's out-of-memory message "GPU 0 has a total capacity of X GiB"
+    /// and vLLM's "Free memory on device (F/T GiB)" line in public issues and logs (T4: CatVTON#133; A10G:
+    /// g5.12xlarge OOM, 21.98; L4: 22.03; RTX 4090: MuseTalk#76; RTX 3090: lit-llama#137 and later drivers;
+    /// RTX 5090: Wan2.1#465; A100 40GB: NERSC Perlmutter; H100: llm-d-benchmark's vLLM DEBUG line; A100 80GB:
+    /// vllm#4408; MI300X: ROCm HIP OOM messages); the H200 measured on the calibration machine.
+    pub cuda_total: Bytes,
+}
+
+/// `centi_gib / 100` GiB in bytes (the two-decimal GiB figures PyTorch and vLLM print).
+const fn gib_centi(centi_gib: u64) -> Bytes {
+    Bytes(centi_gib * (1 << 30) / 100)
 }
 
 impl Gpu {
+    /// A GPU known only by its size: `total` bytes, taken both as the driver's figure and as
+    /// `torch.cuda.mem_get_info`'s (id and name `custom`).
+    pub fn custom(total: Bytes) -> Gpu {
+        Gpu {
+            id: "custom",
+            name: "custom",
+            marketed_gb: 0,
+            capacity: total,
+            cuda_total: total,
+        }
+    }
     /// The name without the vendor's prefix or the memory suffix: `"H100"`, `"RTX 4090"`, `"MI300X"` (for
     /// labels that add the box's figure, `H100 80 GB`).
     pub fn short_name(&self) -> &'static str {
@@ -46,66 +70,77 @@ pub const GPUS: &[Gpu] = &[
         name: "NVIDIA T4",
         marketed_gb: 16,
         capacity: Bytes(15_360 * MIB),
+        cuda_total: gib_centi(1456),
     },
     Gpu {
         id: "a10g",
         name: "NVIDIA A10G",
         marketed_gb: 24,
         capacity: Bytes(23_028 * MIB),
+        cuda_total: gib_centi(2198),
     },
     Gpu {
         id: "l4",
         name: "NVIDIA L4",
         marketed_gb: 24,
         capacity: Bytes(23_034 * MIB),
+        cuda_total: gib_centi(2203),
     },
     Gpu {
         id: "rtx-4090",
         name: "NVIDIA GeForce RTX 4090",
         marketed_gb: 24,
         capacity: Bytes(24_564 * MIB),
+        cuda_total: gib_centi(2364),
     },
     Gpu {
         id: "rtx-3090",
         name: "NVIDIA GeForce RTX 3090",
         marketed_gb: 24,
         capacity: Bytes(24_576 * MIB),
+        cuda_total: gib_centi(2357),
     },
     Gpu {
         id: "rtx-5090",
         name: "NVIDIA GeForce RTX 5090",
         marketed_gb: 32,
         capacity: Bytes(32_607 * MIB),
+        cuda_total: gib_centi(3136),
     },
     Gpu {
         id: "a100-40",
         name: "NVIDIA A100 40GB",
         marketed_gb: 40,
         capacity: Bytes(40_960 * MIB),
+        cuda_total: gib_centi(3939),
     },
     Gpu {
         id: "h100-80",
         name: "NVIDIA H100 80GB",
         marketed_gb: 80,
         capacity: Bytes(81_559 * MIB),
+        cuda_total: gib_centi(7918),
     },
     Gpu {
         id: "a100-80",
         name: "NVIDIA A100 80GB",
         marketed_gb: 80,
         capacity: Bytes(81_920 * MIB),
+        cuda_total: gib_centi(7915),
     },
     Gpu {
         id: "h200",
         name: "NVIDIA H200",
         marketed_gb: 141,
         capacity: Bytes(150_109_880_320),
+        cuda_total: Bytes(150_109_880_320),
     },
     Gpu {
         id: "mi300x",
         name: "AMD Instinct MI300X",
         marketed_gb: 192,
         capacity: Bytes(196_288 * MIB),
+        cuda_total: gib_centi(19198),
     },
 ];
 

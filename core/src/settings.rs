@@ -1,6 +1,6 @@
 //! The settings of one estimate, and their query-string form (shared by the URL and the CLI).
 //!
-//! Keys and values (issue 2, §8): `model`, `rev`; `mode` = `inference|full|lora|qlora`;
+//! Keys and values (issue 2, §8): `model`, `rev`; `mode` = `inference|full|lora|qlora|serve`;
 //! `precision` = inference `stored|fp32|bf16|fp16|fp8|int8|int4`, full `bf16|fp32|mixed`, lora `bf16|fp16|fp32`,
 //! qlora `nf4|fp4`; `dq` = `0|1`; `batch`; `seq`; `new`; `rank`; `targets` = `all-linear|attn|qv` or a comma list
 //! of module names; `dropout`; `gc` = `0|1`; `optim` = `adamw|adamw8bit|sgd|sgdm`; `attn` = `auto|sdpa|eager`;
@@ -8,6 +8,10 @@
 //! `offload` = `none|optimizer|params` (default `none`). See [`Shard`] and [`Offload`] for which combinations are
 //! accepted and why. (issue 10) `stack` = `trl|trainer|loop` (default `trl`): what drives the training step
 //! ([`Stack`]); `liger` = `0|1` (default 0): `use_liger_kernel=True`, for `trl` and `trainer` only.
+//! (issue 13, `mode=serve`) `util` = `--gpu-memory-utilization` in (0, 1] (default 0.9); `maxlen` =
+//! `--max-model-len` (default the model's `max_position_embeddings`); `kvdtype` = `auto|fp8`; `tp` =
+//! `--tensor-parallel-size` (1..=64, default 1); `seqs` = `--max-num-seqs` (default vLLM's for the GPU);
+//! `precision` = `stored|bf16|fp16|fp8`.
 //! Defaults are left out of [`Settings::to_query`]. Unknown keys are ignored (links may carry UI-only keys such as
 //! `lang`); a known key with a bad value is a [`QueryError`] naming the key.
 
@@ -26,6 +30,9 @@ pub enum Mode {
     Lora,
     /// QLoRA (Dettmers et al. 2023, arXiv 2305.14314): LoRA on a 4-bit bitsandbytes base.
     Qlora,
+    /// Serving with vLLM V1 (`vllm serve`, version [`crate::estimate::serve::VLLM_VERSION`]): the KV cache
+    /// that fits in `gpu_memory_utilization` of each GPU ([`crate::estimate::serve`]).
+    Serve,
 }
 
 /// The dtype the weights are held in (and, for training, computed in).
@@ -229,7 +236,52 @@ pub struct Settings {
     /// `use_liger_kernel=True`: Liger's RMSNorm, SwiGLU and RoPE kernels, and (with `Trainer`) its fused linear
     /// cross-entropy. Only with [`Stack::Trl`] and [`Stack::Trainer`].
     pub liger: bool,
+    /// Serve: vLLM's `--gpu-memory-utilization`, the fraction of each GPU's total memory the engine may use,
+    /// in (0, 1]; vLLM's default 0.9 (`vllm/config/cache.py`).
+    pub util: f64,
+    /// Serve: `--max-model-len`, tokens per request (prompt + output); `None` = the model's
+    /// `max_position_embeddings`, as vLLM derives it.
+    pub maxlen: Option<u64>,
+    /// Serve: `--kv-cache-dtype`.
+    pub kvdtype: KvDtype,
+    /// Serve: `--tensor-parallel-size`, GPUs one model is split over, 1 ..= [`MAX_TP`].
+    pub tp: u64,
+    /// Serve: `--max-num-seqs`, requests scheduled at once; `None` = vLLM's default for the GPU
+    /// ([`crate::estimate::serve`]).
+    pub seqs: Option<u64>,
 }
+
+/// vLLM's `--kv-cache-dtype` (`vllm/config/cache.py` `CacheDType`; `vllm/utils/torch_utils.py`
+/// `STR_DTYPE_TO_TORCH_DTYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvDtype {
+    /// `auto`: the model's compute dtype (2 bytes per element for bf16/fp16).
+    Auto,
+    /// `fp8` (E4M3, stored as `torch.uint8`): 1 byte per element.
+    Fp8,
+}
+
+impl KvDtype {
+    /// Query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KvDtype::Auto => "auto",
+            KvDtype::Fp8 => "fp8",
+        }
+    }
+    /// Parse a query value.
+    pub fn parse(s: &str) -> Option<KvDtype> {
+        Some(match s {
+            "auto" => KvDtype::Auto,
+            "fp8" => KvDtype::Fp8,
+            _ => return None,
+        })
+    }
+}
+
+/// Largest accepted `--tensor-parallel-size` (one node of 8 GPUs, times 8 for multi-node).
+pub const MAX_TP: u64 = 64;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -255,6 +307,11 @@ impl Default for Settings {
             offload: Offload::None,
             stack: Stack::Trl,
             liger: false,
+            util: 0.9,
+            maxlen: None,
+            kvdtype: KvDtype::Auto,
+            tp: 1,
+            seqs: None,
         }
     }
 }
@@ -355,6 +412,7 @@ impl Mode {
             Mode::Full => "full",
             Mode::Lora => "lora",
             Mode::Qlora => "qlora",
+            Mode::Serve => "serve",
         }
     }
     /// Parse a query value.
@@ -364,6 +422,7 @@ impl Mode {
             "full" => Mode::Full,
             "lora" => Mode::Lora,
             "qlora" => Mode::Qlora,
+            "serve" => Mode::Serve,
             _ => return None,
         })
     }
@@ -375,11 +434,13 @@ impl Mode {
             Mode::Full => &[Bf16, Fp32, Mixed],
             Mode::Lora => &[Bf16, Fp16, Fp32],
             Mode::Qlora => &[Nf4, Fp4],
+            // vLLM `--dtype` / `--quantization fp8` (online FP8 weights); `stored` = the checkpoint's format.
+            Mode::Serve => &[Stored, Bf16, Fp16, Fp8],
         }
     }
     /// Whether the mode trains (has gradients and an optimizer).
     pub fn trains(self) -> bool {
-        self != Mode::Inference
+        !matches!(self, Mode::Inference | Mode::Serve)
     }
     /// Whether the mode has LoRA adapters.
     pub fn has_adapters(self) -> bool {
@@ -677,7 +738,7 @@ impl Settings {
                 "mode" => {
                     s.mode = Mode::parse(v).ok_or_else(|| {
                         bad(format!(
-                            "`{}` is not one of inference, full, lora, qlora",
+                            "`{}` is not one of inference, full, lora, qlora, serve",
                             truncate(v, 40)
                         ))
                     })?
@@ -744,6 +805,30 @@ impl Settings {
                     })?
                 }
                 "liger" => s.liger = parse_bool(k, v)?,
+                "util" => {
+                    let u: f64 = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("`{}` is not a number", truncate(v, 40))))?;
+                    if !(u.is_finite() && u > 0.0 && u <= 1.0) {
+                        return Err(bad(format!(
+                            "gpu_memory_utilization must be in (0, 1], got {}",
+                            truncate(v, 40)
+                        )));
+                    }
+                    s.util = u;
+                }
+                // Empty: vLLM's own default (the model's length, the GPU's max_num_seqs).
+                "maxlen" if v.trim().is_empty() => s.maxlen = None,
+                "maxlen" => s.maxlen = Some(parse_u64(k, v, 1, MAX_TOKENS)?),
+                "seqs" if v.trim().is_empty() => s.seqs = None,
+                "kvdtype" => {
+                    s.kvdtype = KvDtype::parse(v).ok_or_else(|| {
+                        bad(format!("`{}` is not one of auto, fp8", truncate(v, 40)))
+                    })?
+                }
+                "tp" => s.tp = parse_u64(k, v, 1, MAX_TP)?,
+                "seqs" => s.seqs = Some(parse_u64(k, v, 1, MAX_BATCH)?),
                 _ => {}
             }
         }
@@ -844,15 +929,15 @@ impl Settings {
             return p;
         }
         match self.mode {
-            Mode::Inference if has_quantization_config => Precision::Stored,
-            Mode::Inference | Mode::Full | Mode::Lora => Precision::Bf16,
+            Mode::Inference | Mode::Serve if has_quantization_config => Precision::Stored,
+            Mode::Inference | Mode::Serve | Mode::Full | Mode::Lora => Precision::Bf16,
             Mode::Qlora => Precision::Nf4,
         }
     }
 
     /// The query string of these settings, defaults left out, keys in a fixed order
     /// (`model, rev, mode, precision, dq, batch, ga, seq, new, rank, targets, target_params, dropout, gc, optim, attn, gpus, shard,
-    /// offload, stack, liger`).
+    /// offload, stack, liger, util, maxlen, kvdtype, tp, seqs`).
     /// `from_query(to_query(s)) == s` for every valid `s`.
     pub fn to_query(&self) -> String {
         let d = Settings::default();
@@ -920,6 +1005,21 @@ impl Settings {
         }
         if self.liger != d.liger {
             push("liger", if self.liger { "1" } else { "0" }.into());
+        }
+        if self.util != d.util {
+            push("util", format!("{}", self.util));
+        }
+        if let Some(m) = self.maxlen {
+            push("maxlen", m.to_string());
+        }
+        if self.kvdtype != d.kvdtype {
+            push("kvdtype", self.kvdtype.as_str().into());
+        }
+        if self.tp != d.tp {
+            push("tp", self.tp.to_string());
+        }
+        if let Some(n) = self.seqs {
+            push("seqs", n.to_string());
         }
         parts.join("&")
     }

@@ -61,10 +61,11 @@ pub struct Warning {
 /// estimate is run).
 pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
     let mut out = Vec::new();
-    let tokens = if settings.mode == Mode::Inference {
-        settings.seq.saturating_add(settings.new_tokens)
-    } else {
-        settings.seq
+    let tokens = match settings.mode {
+        Mode::Inference => settings.seq.saturating_add(settings.new_tokens),
+        // Serving checks max_model_len itself, with vLLM's own error (`estimate::serve`).
+        Mode::Serve => 0,
+        _ => settings.seq,
     };
     if let Some(ctx) = arch.max_position_embeddings {
         if tokens > ctx {

@@ -100,6 +100,29 @@ fn fit_prints_limits_and_fewest_gpus() {
 }
 
 #[test]
+fn serve_prints_the_kv_budget_and_what_fits() {
+    let cfg = fixture("meta-llama__Meta-Llama-3.1-8B.json");
+    let (code, out, err) = ftmem(&["serve", &cfg, "maxlen=16000", "gpu=h100-80"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["vllm_version"], "0.13.0");
+    assert_eq!(v["gpu"], "h100-80");
+    assert!(v["error"].is_null());
+    // llm-d's H100 run of this model logged 51.38 GiB available (core/tests/vllm_logs.rs): about 421 k tokens.
+    let tokens = v["kv_tokens"].as_u64().unwrap();
+    assert!((400_000..440_000).contains(&tokens), "{tokens}");
+    assert_eq!(v["fewest_tp"]["tp"], 1);
+    assert!(v["smallest_util"].as_f64().unwrap() < 0.5);
+    assert_eq!(v["query"], "mode=serve&maxlen=16000");
+    // A custom size that cannot hold the weights: vLLM's own error, still exit 0 (a plan, not a bad input).
+    let (code, out, _) = ftmem(&["serve", &cfg, "", "gpu=12"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["error"].as_str().unwrap().starts_with("No available memory"), "{v}");
+    assert_refused(&["serve", &cfg, "util=1.5", "gpu=h100-80"], "gpu_memory_utilization must be in (0, 1]");
+}
+
+#[test]
 fn bad_inputs_exit_2_with_one_line() {
     let llama = fixture("meta-llama__Llama-3.2-1B.json");
     let not_json = temp_file("not.json", b"<html>rate limited</html>");

@@ -414,6 +414,20 @@ proptest! {
         static ARCH: OnceLock<Architecture> = OnceLock::new();
         let arch = ARCH.get_or_init(two_trillion);
         let s = Settings { batch, seq, new_tokens, rank, gpus, ..s };
+        if s.mode == ftmem_core::settings::Mode::Serve {
+            // Serving: a plan on every GPU, or Overflow; the KV cache never exceeds what is available.
+            for g in ftmem_core::gpus::GPUS {
+                match ftmem_core::estimate::serve::plan(arch, &s, g) {
+                    Ok(p) => prop_assert!(
+                        (p.kv_cache_bytes.0 as i128) <= (p.available_bytes.max(0) as i128),
+                        "{}: KV {} above available {}", s.to_query(), p.kv_cache_bytes.0, p.available_bytes
+                    ),
+                    Err(EstimateError::Overflow) => {}
+                    Err(e) => prop_assert!(false, "{}: {e}", s.to_query()),
+                }
+            }
+            return Ok(());
+        }
         match estimate(arch, &s) {
             Ok(e) => {
                 let sum = e.components.iter().try_fold(0u64, |a, c| a.checked_add(c.bytes.0));

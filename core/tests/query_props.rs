@@ -91,6 +91,12 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
                     offload: common::OFFLOADS[oi],
                     stack: Stack::ALL[sti],
                     liger: liger && Stack::ALL[sti] != Stack::Loop,
+                    // Serving keys, drawn from the values above (every key still varies).
+                    util: (d % 100 + 1) as f64 / 100.0,
+                    maxlen: gc.then_some(seq),
+                    kvdtype: if dq { ftmem_core::settings::KvDtype::Fp8 } else { ftmem_core::settings::KvDtype::Auto },
+                    tp: 1 << (oi + si) % 7,
+                    seqs: liger.then_some(rank),
                 }
             },
         )

@@ -10,6 +10,10 @@
 //!                                      the stack and library versions it is for, other_stacks [{stack, total_bytes}]
 //! ftmem fit      CONFIG.json QUERY gpu=NAME_OR_GiB
 //!                                      one JSON object: largest batch / sequence / rank, fewest GPUs per sharding
+//! ftmem serve    CONFIG.json QUERY gpu=NAME_OR_GiB
+//!                                      `vllm serve` (mode=serve implied): the KV budget per GPU, KV tokens,
+//!                                      concurrency at max_model_len, longest request, vLLM's error when it would
+//!                                      not start, the smallest gpu_memory_utilization and fewest GPUs (TP) that start
 //! ```
 //! `gpu=` takes an id of `ftmem_core::gpus::GPUS` (`a100-80`, `h100-80`, `h200`, ...) or a size in GiB
 //! (`gpu=24`, `gpu=79.6`). Estimates are per GPU (`gpus`, `shard`, `offload` in QUERY).
@@ -21,7 +25,7 @@
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: ftmem params CONFIG.json [--checkpoint PATH] | ftmem estimate CONFIG.json [QUERY] | ftmem fit CONFIG.json QUERY gpu=NAME_OR_GiB";
+    "usage: ftmem params CONFIG.json [--checkpoint PATH] | ftmem estimate CONFIG.json [QUERY] | ftmem fit CONFIG.json QUERY gpu=NAME_OR_GiB | ftmem serve CONFIG.json QUERY gpu=NAME_OR_GiB";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -159,6 +163,22 @@ mod ftmem_cli {
                 let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
                 v["gpu"] = json!(gpu_id);
                 v["query"] = json!(settings.to_query());
+                Ok(v.to_string())
+            }
+            "serve" => {
+                let [_, path, query, gpu] = args else {
+                    return Err(USAGE.into());
+                };
+                let (capacity, gpu_id) = parse_gpu(gpu)?;
+                let card = match ftmem_core::gpus::GPUS.iter().find(|g| gpu_id == json!(g.id)) {
+                    Some(g) => *g,
+                    // A size in GiB: taken as the total `torch.cuda.mem_get_info` reports.
+                    None => ftmem_core::gpus::Gpu::custom(capacity),
+                };
+                let arch = load(path)?;
+                let q = if query.is_empty() { "mode=serve".to_string() } else { format!("mode=serve&{query}") };
+                let settings = Settings::from_query(&q).map_err(|e| format!("query: {e}"))?;
+                let v = ftmem_core::export::serve_json(&arch, &settings, &card).map_err(|e| e.to_string())?;
                 Ok(v.to_string())
             }
             "-h" | "--help" | "help" => Err(USAGE.into()),

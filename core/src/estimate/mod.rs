@@ -24,6 +24,7 @@ pub(crate) mod optimizer;
 pub(crate) mod param_wrappers;
 pub(crate) mod resident;
 pub(crate) mod run;
+pub mod serve;
 pub mod sharding;
 
 use crate::arch::Architecture;
@@ -171,6 +172,11 @@ fn pick(moments: &[Moment]) -> Result<(Moment, u64), EstimateError> {
 /// Errors: [`EstimateError::Overflow`] when a product does not fit in 64 bits (e.g. trillions of parameters at
 /// million-token sequences), [`EstimateError::Invalid`] when LoRA targets match no module of the model.
 pub fn estimate(arch: &Architecture, settings: &Settings) -> Result<Estimate, EstimateError> {
+    if settings.mode == Mode::Serve {
+        return Err(EstimateError::Invalid(
+            "mode=serve has no single peak (vLLM takes gpu_memory_utilization of each GPU): see estimate::serve::plan".into(),
+        ));
+    }
     let run = Run::new(arch, settings)?;
     let res = resident::resident(&run)?;
     let (peak, first, slack, extra) = if run.mode == Mode::Inference {
@@ -244,7 +250,7 @@ pub struct StackFigure {
 /// order: the line that shows why calculators disagree. Empty for inference (no stack). `liger` is kept for the
 /// trainers and dropped for the plain loop.
 pub fn other_stacks(arch: &Architecture, settings: &Settings) -> Vec<StackFigure> {
-    if settings.mode == Mode::Inference {
+    if !settings.mode.trains() {
         return Vec::new();
     }
     crate::settings::Stack::ALL

@@ -34,7 +34,8 @@ pub fn arb_mode() -> impl Strategy<Value = Mode> {
         Just(Mode::Inference),
         Just(Mode::Full),
         Just(Mode::Lora),
-        Just(Mode::Qlora)
+        Just(Mode::Qlora),
+        Just(Mode::Serve)
     ]
 }
 

@@ -1,0 +1,253 @@
+//! Serving with vLLM (`mode=serve`, issue 13): the core's [`ftmem_core::estimate::serve::plan`] for the chosen
+//! GPU, what fits (smallest `gpu_memory_utilization` that starts, fewest GPUs for this `max_model_len`), and the
+//! same plan on every GPU of the table. The view only formats the core's figures.
+//!
+//! Ids: `#serve` (section), `#serve-status` (`data-starts` = `yes|no`), `#serve-error` (vLLM's own message when
+//! it would not start), `#serve-kv` (`data-tokens`, `data-bytes`), `#serve-concurrency` (`data-requests`, the
+//! requests of `max_model_len` tokens that fit at once), `#serve-longest` (`data-tokens`), `#serve-budget` (the
+//! budget table, one row per term, `data-bytes`), `#serve-min-util` (`data-util`, empty when even 1.0 does not
+//! start), `#serve-fewest-tp` (`data-tp`), `#serve-gpus` (one row per GPU, `data-gpu`, `data-tokens`),
+//! `#serve-command` (the `vllm serve` command line).
+
+use crate::arch_panel::Loaded;
+use crate::chart::escape;
+use crate::fits::{GpuChoice, Unit};
+use crate::format::thousands;
+use crate::i18n::{use_lang, Lang, T};
+use ftmem_core::estimate::serve::{self, ServePlan};
+use ftmem_core::gpus::{Gpu, GPUS};
+use ftmem_core::{Architecture, Bytes, Settings};
+use leptos::prelude::*;
+
+/// The core's GPU for a choice: a listed GPU as it is, a custom size as a GPU of that total.
+pub fn gpu_of(choice: &GpuChoice) -> Gpu {
+    match choice {
+        GpuChoice::Listed(g) => **g,
+        GpuChoice::Custom(_) => Gpu::custom(choice.capacity()),
+    }
+}
+
+fn bytes(u: Unit, b: u64) -> String {
+    u.format(Bytes(b))
+}
+
+/// The whole card as HTML (every value escaped or numeric).
+pub fn serve_html(
+    arch: &Architecture,
+    s: &Settings,
+    model: &str,
+    choice: &GpuChoice,
+    u: Unit,
+    l: Lang,
+) -> String {
+    let gpu = gpu_of(choice);
+    let en = l == Lang::En;
+    let p = match serve::plan(arch, s, &gpu) {
+        Ok(p) => p,
+        Err(e) => return format!("<p id=\"serve-error\" class=\"error-box\">{}</p>", escape(&e.to_string())),
+    };
+    let gpu_name = escape(&choice.label_in(l, u));
+    let mut h = String::with_capacity(4096);
+    let per = if p.tp > 1 {
+        if en { format!(" per GPU, {} GPUs in tensor parallel", p.tp) } else { format!(" (GPU당, 텐서 병렬 GPU {}개)", p.tp) }
+    } else {
+        String::new()
+    };
+    match &p.error {
+        None => h.push_str(&format!(
+            "<p id=\"serve-status\" class=\"verdict yes\" data-starts=\"yes\">{}</p>",
+            if en {
+                format!("✓ vLLM starts on {gpu_name} with gpu_memory_utilization {}{per}", p.util)
+            } else {
+                format!("✓ {gpu_name}에서 vLLM이 시작됩니다 (gpu_memory_utilization {}{per})", p.util)
+            }
+        )),
+        Some(msg) => h.push_str(&format!(
+            "<p id=\"serve-status\" class=\"verdict no\" data-starts=\"no\">{}</p><p id=\"serve-error\" class=\"error-box\">{}</p>",
+            if en { format!("✗ vLLM does not start on {gpu_name}{per}. It stops with:") } else { format!("✗ {gpu_name}에서 vLLM이 시작되지 않습니다{per}. 오류:") },
+            escape(msg)
+        )),
+    }
+    if p.starts() {
+        h.push_str(&format!(
+            "<p class=\"total\"><span class=\"label\">{}</span><strong id=\"serve-kv\" data-tokens=\"{}\" data-bytes=\"{}\">{}</strong></p>",
+            if en { "KV cache: " } else { "KV 캐시: " },
+            p.kv_tokens,
+            p.kv_cache_bytes.0,
+            if en { format!("{} tokens ({})", thousands(p.kv_tokens), bytes(u, p.kv_cache_bytes.0)) } else { format!("토큰 {}개 ({})", thousands(p.kv_tokens), bytes(u, p.kv_cache_bytes.0)) }
+        ));
+        h.push_str(&format!(
+            "<p id=\"serve-concurrency\" data-requests=\"{:.2}\">{}</p>",
+            p.max_concurrency,
+            if en {
+                format!("{:.2} requests of {} tokens fit at once (max_num_seqs {})", p.max_concurrency, thousands(p.max_model_len), p.max_num_seqs)
+            } else {
+                format!("{}토큰 요청을 동시에 {:.2}개까지 담습니다 (max_num_seqs {})", thousands(p.max_model_len), p.max_concurrency, p.max_num_seqs)
+            }
+        ));
+    }
+    h.push_str(&format!(
+        "<p id=\"serve-longest\" data-tokens=\"{}\">{}</p>",
+        p.longest_request,
+        if en { format!("Longest single request the KV cache holds: {} tokens", thousands(p.longest_request)) } else { format!("KV 캐시에 담기는 가장 긴 요청 하나: 토큰 {}개", thousands(p.longest_request)) }
+    ));
+    budget_table(&mut h, &p, u, l);
+    what_fits(&mut h, arch, s, &gpu, l);
+    gpus_table(&mut h, arch, s, u, l);
+    h.push_str(&format!("<p class=\"small\">{}</p><pre id=\"serve-command\" class=\"cmd\">{}</pre>",
+        if en { "The command line:" } else { "명령줄:" },
+        escape(&command(s, model, &p))));
+    h.push_str(&format!(
+        "<p class=\"muted small\">{}</p>",
+        if en {
+            format!("vLLM {} V1 startup arithmetic (gpu_worker.py, kv_cache_utils.py): KV blocks of {} tokens; CUDA graphs are captured after the KV cache and come out of the 1 − gpu_memory_utilization headroom. Checked against published vLLM startup logs (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
+        } else {
+            format!("vLLM {} V1의 시작 계산 (gpu_worker.py, kv_cache_utils.py): KV 블록은 {}토큰 단위이며, CUDA 그래프는 KV 캐시를 잡은 뒤 캡처되어 1 − gpu_memory_utilization 여유분에서 나갑니다. 공개된 vLLM 시작 로그와 대조했습니다 (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
+        }
+    ));
+    h
+}
+
+fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
+    let en = l == Lang::En;
+    let avail = p.available_bytes.max(0) as u64;
+    let rows: [(&str, T, u64); 6] = [
+        ("total", T::new("GPU total (torch.cuda.mem_get_info)", "GPU 전체 (torch.cuda.mem_get_info)"), p.gpu_total_bytes.0),
+        ("requested", T::new("× gpu_memory_utilization: vLLM's budget", "× gpu_memory_utilization: vLLM 예산"), p.requested_bytes.0),
+        ("weights", T::new("− weights on this GPU", "− 이 GPU의 가중치"), p.weights_bytes.0),
+        ("profile_peak", T::new("− profile run's peak (max_num_batched_tokens, sampler)", "− 프로파일 실행 피크 (max_num_batched_tokens, 샘플러)"), p.profile_peak_bytes.0),
+        ("non_torch", T::new("− memory outside PyTorch (kernels, NCCL)", "− PyTorch 밖 메모리 (커널, NCCL)"), p.non_torch_bytes.0),
+        ("available", T::new("= available KV cache memory", "= KV 캐시에 쓸 수 있는 메모리"), avail),
+    ];
+    h.push_str("<div class=\"table-scroll\"><table id=\"serve-budget\" class=\"items\"><thead><tr><th scope=\"col\">");
+    h.push_str(if en { "Budget per GPU" } else { "GPU당 예산" });
+    h.push_str("</th><th scope=\"col\" class=\"num\">");
+    h.push_str(if en { "Memory" } else { "메모리" });
+    h.push_str("</th></tr></thead><tbody>");
+    for (name, label, b) in rows {
+        let shown = if name == "available" && p.available_bytes < 0 {
+            format!("−{}", bytes(u, p.available_bytes.unsigned_abs()))
+        } else {
+            bytes(u, b)
+        };
+        h.push_str(&format!(
+            "<tr data-name=\"{name}\" data-bytes=\"{}\"><th scope=\"row\">{}</th><td class=\"num\">{shown}</td></tr>",
+            if name == "available" { p.available_bytes.to_string() } else { b.to_string() },
+            label.get(l)
+        ));
+    }
+    h.push_str("</tbody></table></div>");
+}
+
+fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, l: Lang) {
+    let en = l == Lang::En;
+    let util = serve::smallest_util(arch, s, gpu).ok().flatten();
+    h.push_str(&format!(
+        "<p id=\"serve-min-util\" data-util=\"{}\">{}</p>",
+        util.map(|u| u.to_string()).unwrap_or_default(),
+        match (util, en) {
+            (Some(u), true) => format!("Smallest gpu_memory_utilization that starts: {u}"),
+            (Some(u), false) => format!("시작되는 가장 작은 gpu_memory_utilization: {u}"),
+            (None, true) => format!("Even gpu_memory_utilization 1.0 does not start with tensor parallel {}", s.tp),
+            (None, false) => format!("gpu_memory_utilization 1.0으로도 시작되지 않습니다 (텐서 병렬 {})", s.tp),
+        }
+    ));
+    let tp = serve::fewest_tp(arch, s, gpu).ok().flatten();
+    let len = s.maxlen.unwrap_or(arch.max_position_embeddings.unwrap_or(2048));
+    h.push_str(&format!(
+        "<p id=\"serve-fewest-tp\" data-tp=\"{}\">{}</p>",
+        tp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
+        match (tp, en) {
+            (Some((n, p)), true) => format!("Fewest GPUs (tensor parallel) for max_model_len {}: {n}, with {} KV tokens each", thousands(len), thousands(p.kv_tokens)),
+            (Some((n, p)), false) => format!("max_model_len {}에 필요한 최소 GPU 수 (텐서 병렬): {n}개, GPU마다 KV 토큰 {}개", thousands(len), thousands(p.kv_tokens)),
+            (None, true) => format!("Tensor parallel 8 is not enough for max_model_len {} at gpu_memory_utilization {}", thousands(len), s.util),
+            (None, false) => format!("gpu_memory_utilization {}에서 max_model_len {}에는 텐서 병렬 8로도 부족합니다", s.util, thousands(len)),
+        }
+    ));
+}
+
+fn gpus_table(h: &mut String, arch: &Architecture, s: &Settings, u: Unit, l: Lang) {
+    let en = l == Lang::En;
+    h.push_str("<div class=\"table-scroll\"><table id=\"serve-gpus\" class=\"items\"><thead><tr><th scope=\"col\">GPU</th><th scope=\"col\" class=\"num\">");
+    h.push_str(if en { "KV tokens" } else { "KV 토큰" });
+    h.push_str("</th><th scope=\"col\" class=\"num\">");
+    h.push_str(if en { "Requests at once" } else { "동시 요청" });
+    h.push_str("</th></tr></thead><tbody>");
+    for g in GPUS {
+        let Ok(p) = serve::plan(arch, s, g) else { continue };
+        let label = escape(&crate::fits::gpu_label_in(g, l, u));
+        if p.starts() {
+            h.push_str(&format!(
+                "<tr data-gpu=\"{}\" data-tokens=\"{}\"><th scope=\"row\">{label}</th><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
+                g.id, p.kv_tokens, thousands(p.kv_tokens), p.max_concurrency
+            ));
+        } else {
+            h.push_str(&format!(
+                "<tr data-gpu=\"{}\" data-tokens=\"0\" class=\"no\"><th scope=\"row\">{label}</th><td class=\"num\" colspan=\"2\">{}</td></tr>",
+                g.id,
+                if en { "✗ does not start" } else { "✗ 시작 안 됨" }
+            ));
+        }
+    }
+    h.push_str("</tbody></table></div>");
+}
+
+/// `vllm serve MODEL` with the flags that differ from vLLM's defaults.
+pub fn command(s: &Settings, model: &str, p: &ServePlan) -> String {
+    let mut c = format!("vllm serve {}", if model.is_empty() { "MODEL" } else { model });
+    if s.rev != "main" && !s.rev.is_empty() {
+        c.push_str(&format!(" --revision {}", s.rev));
+    }
+    if s.util != 0.9 {
+        c.push_str(&format!(" --gpu-memory-utilization {}", s.util));
+    }
+    if let Some(m) = s.maxlen {
+        c.push_str(&format!(" --max-model-len {m}"));
+    }
+    if p.tp > 1 {
+        c.push_str(&format!(" --tensor-parallel-size {}", p.tp));
+    }
+    if s.kvdtype != ftmem_core::settings::KvDtype::Auto {
+        c.push_str(&format!(" --kv-cache-dtype {}", s.kvdtype.as_str()));
+    }
+    if let Some(n) = s.seqs {
+        c.push_str(&format!(" --max-num-seqs {n}"));
+    }
+    match s.precision {
+        Some(ftmem_core::settings::Precision::Fp8) => c.push_str(" --quantization fp8"),
+        Some(ftmem_core::settings::Precision::Fp16) => c.push_str(" --dtype float16"),
+        Some(ftmem_core::settings::Precision::Bf16) => c.push_str(" --dtype bfloat16"),
+        _ => {}
+    }
+    c
+}
+
+/// The serving card (`mode=serve` only; the page shows it in place of the peak's answer and breakdown).
+#[component]
+pub fn ServePanel(
+    loaded: RwSignal<Option<Loaded>>,
+    settings: RwSignal<Settings>,
+    #[prop(into)] gpu: Signal<GpuChoice>,
+    unit: RwSignal<Unit>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let html = Memo::new(move |_| {
+        let (l, u, g) = (lang.get(), unit.get(), gpu.get());
+        loaded.with(|m| {
+            m.as_ref().map(|m| {
+                settings.with(|s| serve_html(&m.arch, s, &s.model, &g, u, l))
+            })
+        })
+    });
+    move || {
+        html.get().map(|h| {
+            let title = T::new("Serving with vLLM", "vLLM으로 서빙").get(lang.get());
+            view! {
+                <section id="serve" class="card answer" aria-labelledby="serve-h">
+                    <h2 id="serve-h">{title}</h2>
+                    <div inner_html=h></div>
+                </section>
+            }
+        })
+    }
+}
