@@ -544,7 +544,7 @@ fn Page() -> impl IntoView {
         <main class="layout">
             <div class="col-answer">
                 <Show when=serving fallback=move || view! { <crate::answer::Answer estimate settings gpu=answer_gpu unit /> }>
-                    <crate::serve_panel::ServePanel loaded settings gpu=answer_gpu unit />
+                    <crate::serve_panel::ServePanel loaded settings gpu=answer_gpu choice=gpu_choice unit model=shown_model />
                 </Show>
             </div>
             <div class="col-input">

@@ -7,7 +7,7 @@
 //! requests of `max_model_len` tokens that fit at once), `#serve-longest` (`data-tokens`), `#serve-budget` (the
 //! budget table, one row per term, `data-bytes`), `#serve-min-util` (`data-util`, empty when even 1.0 does not
 //! start), `#serve-fewest-tp` (`data-tp`), `#serve-gpus` (one row per GPU, `data-gpu`, `data-tokens`),
-//! `#serve-command` (the `vllm serve` command line).
+//! `#serve-command` (the `vllm serve` command line), `#serve-gpu` (the GPU select, the link's `gpu`).
 
 use crate::arch_panel::Loaded;
 use crate::chart::escape;
@@ -228,14 +228,19 @@ pub fn ServePanel(
     loaded: RwSignal<Option<Loaded>>,
     settings: RwSignal<Settings>,
     #[prop(into)] gpu: Signal<GpuChoice>,
+    /// The page's GPU choice (the UI-only link key `gpu`), set by `#serve-gpu`.
+    choice: RwSignal<Option<GpuChoice>>,
     unit: RwSignal<Unit>,
+    /// The model shown (the link's `model`, or the built-in one), for the command line.
+    #[prop(into)]
+    model: Signal<String>,
 ) -> impl IntoView {
     let lang = use_lang();
     let html = Memo::new(move |_| {
         let (l, u, g) = (lang.get(), unit.get(), gpu.get());
         loaded.with(|m| {
             m.as_ref().map(|m| {
-                settings.with(|s| serve_html(&m.arch, s, &s.model, &g, u, l))
+                model.with(|id| settings.with(|s| serve_html(&m.arch, s, id, &g, u, l)))
             })
         })
     });
@@ -245,6 +250,19 @@ pub fn ServePanel(
             view! {
                 <section id="serve" class="card answer" aria-labelledby="serve-h">
                     <h2 id="serve-h">{title}</h2>
+                    <div class="field">
+                        <label for="serve-gpu">{T::new("GPU", "GPU").get(lang.get())}</label>
+                        <select id="serve-gpu" on:change=move |ev| {
+                            if let Some(c) = GpuChoice::parse(&event_target_value(&ev)) {
+                                choice.set(Some(c));
+                            }
+                        }>
+                            {GPUS.iter().map(|g| {
+                                let sel = gpu.with_untracked(|c| matches!(c, GpuChoice::Listed(x) if x.id == g.id));
+                                view! { <option value=g.id selected=sel>{crate::fits::gpu_label(g, lang.get())}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
                     <div inner_html=h></div>
                 </section>
             }

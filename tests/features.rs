@@ -574,3 +574,51 @@ async fn breakdown_names_its_stack_and_what_the_others_need() {
     );
     drop(handle);
 }
+
+// ------------------------------------------------------------------------------------------------ serving
+
+#[wasm_bindgen_test]
+async fn serve_mode_shows_vllms_keys_and_hides_the_training_ones() {
+    let settings = RwSignal::new(Settings::default());
+    let handle = mount_controls(settings);
+    tick().await;
+    set_select("mode", "serve");
+    tick().await;
+    for id in ["util", "maxlen", "tp", "kvdtype", "seqs", "precision"] {
+        assert!(document().get_element_by_id(id).is_some(), "{id}");
+    }
+    for id in ["batch", "seq", "rank", "attn", "gpus"] {
+        assert!(document().get_element_by_id(id).is_none(), "{id}");
+    }
+    set_select("tp", "4");
+    tick().await;
+    assert_eq!(settings.get_untracked().tp, 4);
+    assert_eq!(settings.get_untracked().to_query(), "mode=serve&tp=4");
+    // Leaving serve mode: the serving keys go, as hidden settings must.
+    set_select("mode", "lora");
+    tick().await;
+    assert_eq!(settings.get_untracked().to_query(), "");
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn the_serving_card_states_vllms_answer_and_its_command() {
+    use ftmem_app::serve_panel::serve_html;
+    let l = gpt_oss();
+    let h100 = GpuChoice::parse("h100-80").unwrap();
+    let s = Settings::from_query("mode=serve&maxlen=16000").unwrap();
+    let html = serve_html(&l.arch, &s, "openai/gpt-oss-20b", &h100, Unit::Gib, ftmem_app::i18n::Lang::En);
+    for id in ["serve-status", "serve-kv", "serve-concurrency", "serve-longest", "serve-budget", "serve-min-util", "serve-fewest-tp", "serve-gpus", "serve-command"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(html.contains("data-starts=\"yes\""));
+    assert!(html.contains("vllm serve openai/gpt-oss-20b --max-model-len 16000"));
+    // Too small a share of the GPU: vLLM's own error, in its words, in both languages.
+    let small = Settings { util: 0.1, ..s.clone() };
+    for lang in [ftmem_app::i18n::Lang::En, ftmem_app::i18n::Lang::Ko] {
+        let html = serve_html(&l.arch, &small, "", &h100, Unit::Gib, lang);
+        assert!(html.contains("data-starts=\"no\""));
+        assert!(html.contains("No available memory for the cache blocks"));
+        assert!(html.contains("--gpu-memory-utilization 0.1"));
+    }
+}

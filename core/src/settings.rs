@@ -719,9 +719,17 @@ impl Settings {
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Settings, QueryError> {
+        // One parser for every caller's iterator type: the generic part only collects (in the browser each
+        // monomorphised copy of the parser cost kilobytes of the first load).
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        Self::from_pair_slice(&pairs)
+    }
+
+    #[inline(never)]
+    fn from_pair_slice(pairs: &[(&str, &str)]) -> Result<Settings, QueryError> {
         let mut s = Settings::default();
         let mut precision_raw: Option<String> = None;
-        for (k, v) in pairs {
+        for &(k, v) in pairs {
             let bad = |m: String| QueryError {
                 key: k.to_string(),
                 message: m,

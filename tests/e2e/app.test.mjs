@@ -691,4 +691,46 @@ describe('ftmem release build in Chromium', () => {
     await until('the TRL max_length warning', async () =>
       (await page.locator('#warnings li[data-code="trl_max_length"]').count()) === 1);
   });
+  e2e('serving with vLLM: KV tokens on the chosen GPU, vLLM\'s own error, what fits, every GPU, in the link', async () => {
+    // The built-in gpt-oss-20b on an H100 as the llm-d benchmark ran it (core/tests/vllm_logs.rs): vLLM logged
+    // 50.28 GiB of KV cache, 1,098,368 tokens.
+    await page.goto(servers.appUrl + '/?mode=serve&maxlen=16000&gpu=h100-80');
+    await until('the serving card says vLLM starts', async () =>
+      (await page.locator('#serve-status[data-starts="yes"]').count()) === 1);
+    const tokens = Number(await page.locator('#serve-kv').getAttribute('data-tokens'));
+    assert.ok(Math.abs(tokens - 1098368) / 1098368 < 0.05, `KV tokens ${tokens}`);
+    assert.match(await text('#serve-command'), /^vllm serve openai\/gpt-oss-20b --max-model-len 16000$/);
+    assert.equal(await page.locator('#serve-gpus tbody tr').count(), 11);
+    assert.equal(await page.locator('#serve-fewest-tp').getAttribute('data-tp'), '1');
+    assert.equal(await page.locator('#breakdown, #fits-table, #compare').count(), 0, 'no training peak in serve mode');
+    for (const id of ['#batch', '#seq', '#rank']) assert.equal(await page.locator(id).count(), 0, id);
+    // Too small a share of the GPU: vLLM's own message, and the smallest share that starts.
+    await setControl('#util', '0.15');
+    await until('vLLM does not start', async () =>
+      (await page.locator('#serve-status[data-starts="no"]').count()) === 1);
+    assert.match(await text('#serve-error'), /^No available memory for the cache blocks/);
+    const least = Number(await page.locator('#serve-min-util').getAttribute('data-util'));
+    assert.ok(least > 0.15 && least < 0.3, `smallest util ${least}`);
+    await until('util=0.15 in the link', async () => new URL(page.url()).searchParams.get('util') === '0.15');
+    await setControl('#util', String(least));
+    await until('it starts at the smallest share', async () =>
+      (await page.locator('#serve-status[data-starts="yes"]').count()) === 1);
+    // Two GPUs in tensor parallel: more KV tokens per GPU (half the weights each).
+    await setControl('#util', '0.9');
+    await setControl('#tp', '2');
+    await until('tp=2 in the link and more tokens', async () =>
+      new URL(page.url()).searchParams.get('tp') === '2' &&
+      Number(await page.locator('#serve-kv').getAttribute('data-tokens')) > tokens);
+    assert.match(await text('#serve-command'), /--tensor-parallel-size 2/);
+    // Another GPU from the card's select goes into the link.
+    await setControl('#serve-gpu', 'a100-40');
+    await until('gpu=a100-40 in the link', async () => new URL(page.url()).searchParams.get('gpu') === 'a100-40');
+    // Leaving serve mode drops the serving keys from the link and brings the peak back.
+    await setControl('#mode', 'lora');
+    await until('no serving keys in the link', async () => {
+      const q = new URL(page.url()).searchParams;
+      return !q.has('util') && !q.has('tp') && !q.has('maxlen') && q.get('mode') === null;
+    });
+    await until('#total-bytes is back', async () => (await page.locator('#total-bytes').count()) === 1);
+  });
 });
