@@ -7,6 +7,7 @@ use crate::i18n::{tr, use_lang, Lang, T};
 use ftmem_core::arch::Quantization;
 use ftmem_core::params::ParamCounts;
 use ftmem_core::Architecture;
+use crate::chart::escape;
 use leptos::prelude::*;
 
 /// A model the page has loaded: its architecture, its parameter counts and where the config came from.
@@ -100,7 +101,7 @@ fn quantization_label(q: &Quantization, l: Lang) -> String {
 
 /// The checkpoint line `#checkpoint` (`data-state` = `loading|agrees|disagrees|failed`; `data-params` = the
 /// checkpoint's count of what transformers loads), or nothing for a config that did not come from a repository.
-fn checkpoint_line(m: &Loaded, l: Lang) -> Option<impl IntoView> {
+fn checkpoint_line(m: &Loaded, l: Lang) -> Option<String> {
     use crate::checkpoint::CheckpointState as S;
     let ko = l == Lang::Ko;
     let (state, params, text) = match &m.checkpoint {
@@ -158,19 +159,19 @@ fn checkpoint_line(m: &Loaded, l: Lang) -> Option<impl IntoView> {
             )
         }
     };
-    Some(
-        view! { <p id="checkpoint" class="checkpoint-line muted" data-state=state data-params=params>{text}</p> },
-    )
+    Some(format!(
+        r#"<p id="checkpoint" class="checkpoint-line muted" data-state="{state}" data-params="{params}">{}</p>"#,
+        escape(&text)
+    ))
 }
 
 /// One row of the facts table: label, value, the stable id of the value cell.
-fn fact(label: T, l: Lang, id: &'static str, value: String) -> impl IntoView {
-    view! {
-        <tr>
-            <th scope="row">{label.get(l)}</th>
-            <td id=id class="num">{value}</td>
-        </tr>
-    }
+fn fact(h: &mut String, label: T, l: Lang, id: &str, value: &str) {
+    h.push_str(&format!(
+        r#"<tr><th scope="row">{}</th><td id="{id}" class="num">{}</td></tr>"#,
+        label.get(l),
+        escape(value)
+    ));
 }
 
 /// The architecture panel for `loaded` (placeholder text while nothing is loaded).
@@ -179,143 +180,125 @@ fn fact(label: T, l: Lang, id: &'static str, value: String) -> impl IntoView {
 /// `#arch-head-dim`, `#arch-intermediate`, `#arch-experts` (MoE only), `#arch-vocab`, `#arch-context`, `#arch-tied`,
 /// `#params-total`, `#params-active`. Architecture values are the config's plain integers (no separators);
 /// parameter counts have thousands separators. `#arch-tied` shows yes/no in the page's language and carries
-/// `data-value` = `yes|no`.
+/// `data-value` = `yes|no`. The body is one HTML string (every value escaped): a typed view of these ~40
+/// elements cost the first load several KiB.
 #[component]
 pub fn ArchPanel(#[prop(into)] loaded: Signal<Option<Loaded>>) -> impl IntoView {
     let lang = use_lang();
+    let html = move || {
+        let l = lang.get();
+        loaded.with(|m| match m {
+            None => format!(
+                r#"<p class="muted" id="arch-empty">{}</p>"#,
+                T::new("Load a model to see its architecture.", "모델을 불러오면 아키텍처를 보여 줍니다.").get(l)
+            ),
+            Some(m) => arch_html(m, l),
+        })
+    };
     view! {
         <section class="card arch" aria-labelledby="arch-h">
             <h2 id="arch-h">{tr(T::new("Architecture", "아키텍처"))}</h2>
-            {move || { let l = lang.get(); loaded.with(|m| match m {
-                None => view! { <p class="muted" id="arch-empty">{T::new("Load a model to see its architecture.", "모델을 불러오면 아키텍처를 보여 줍니다.").get(l)}</p> }.into_any(),
-                Some(m) => arch_view(m, l).into_any(),
-            })}}
+            <div inner_html=html></div>
         </section>
     }
 }
 
-fn arch_view(m: &Loaded, l: Lang) -> impl IntoView {
+/// The panel's body for a loaded model, as HTML.
+pub fn arch_html(m: &Loaded, l: Lang) -> String {
     let ko = l == Lang::Ko;
     let a = &m.arch;
     let c = &m.counts;
     let moe = a.num_experts.is_some();
-    let experts = a.num_experts.map(|n| match (a.experts_per_token, ko) {
-        (Some(k), false) => format!("{n} total, {k} per token"),
-        (Some(k), true) => format!("총 {n}개, 토큰당 {k}개"),
-        (None, false) => format!("{n} total"),
-        (None, true) => format!("총 {n}개"),
-    });
+    let mut h = String::with_capacity(4096);
+    if a.approximate {
+        let t = if ko {
+            format!("근사치: {} 계열은 ftmem이 정확히 아는 모델이 아니어서 일반 디코더 구조로 셉니다", a.model_type)
+        } else {
+            format!("approximate: the {} family is not one ftmem knows exactly; counts follow a generic decoder", a.model_type)
+        };
+        h.push_str(&format!(r#"<p class="badge approx" id="arch-approximate">{}</p>"#, escape(&t)));
+    }
     let not_given = T::new("not given", "명시 안 됨").get(l);
-    let context = a
-        .max_position_embeddings
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| not_given.into());
-    let dtype = a.dtype.clone().unwrap_or_else(|| not_given.into());
-    let quant = a.quantization.as_ref().map(|q| quantization_label(q, l));
-    let sliding = a.sliding_window;
+    h.push_str(r#"<table class="facts"><tbody>"#);
+    fact(&mut h, T::new("Model type", "모델 유형"), l, "arch-model-type", &a.model_type);
+    fact(&mut h, T::new("Hidden size", "히든 크기"), l, "arch-hidden-size", &a.hidden_size.to_string());
+    fact(&mut h, T::new("Layers", "층 수"), l, "arch-layers", &a.num_hidden_layers.to_string());
+    fact(&mut h, T::new("Attention heads", "어텐션 헤드 수"), l, "arch-heads", &a.num_attention_heads.to_string());
+    fact(&mut h, T::new("KV heads", "KV 헤드 수"), l, "arch-kv-heads", &a.num_key_value_heads.to_string());
+    fact(&mut h, T::new("Head dim", "헤드 차원"), l, "arch-head-dim", &a.head_dim.to_string());
+    fact(&mut h, T::new("Intermediate size", "중간(FFN) 크기"), l, "arch-intermediate", &a.intermediate_size.to_string());
+    if let Some(n) = a.num_experts {
+        let e = match (a.experts_per_token, ko) {
+            (Some(k), false) => format!("{n} total, {k} per token"),
+            (Some(k), true) => format!("총 {n}개, 토큰당 {k}개"),
+            (None, false) => format!("{n} total"),
+            (None, true) => format!("총 {n}개"),
+        };
+        fact(&mut h, T::new("Experts", "전문가(experts)"), l, "arch-experts", &e);
+    }
+    fact(&mut h, T::new("Vocabulary", "어휘 크기"), l, "arch-vocab", &a.vocab_size.to_string());
+    let context = a.max_position_embeddings.map(|n| n.to_string()).unwrap_or_else(|| not_given.into());
+    fact(&mut h, T::new("Maximum context", "최대 컨텍스트 길이"), l, "arch-context", &context);
+    let (tied, tied_text) = if a.tie_word_embeddings { ("yes", T::new("yes", "예")) } else { ("no", T::new("no", "아니요")) };
+    h.push_str(&format!(
+        r#"<tr><th scope="row">{}</th><td id="arch-tied" class="num" data-value="{tied}">{}</td></tr>"#,
+        T::new("Tied embeddings", "임베딩 가중치 공유(tied)").get(l),
+        tied_text.get(l)
+    ));
+    if let Some(w) = a.sliding_window {
+        fact(&mut h, T::new("Sliding window", "슬라이딩 윈도"), l, "arch-sliding-window", &w.to_string());
+    }
+    fact(&mut h, T::new("Checkpoint dtype", "체크포인트 dtype"), l, "arch-dtype", a.dtype.as_deref().unwrap_or(not_given));
+    if let Some(q) = a.quantization.as_ref() {
+        fact(&mut h, T::new("Quantization", "양자화"), l, "arch-quantization", &quantization_label(q, l));
+    }
+    h.push_str("</tbody></table>");
     let active_text = match (moe, ko) {
-        (true, false) => format!(
-            "{} per token ({})",
-            thousands(c.active.0),
-            short_count(c.active.0)
-        ),
-        (true, true) => format!(
-            "토큰당 {}개 ({})",
-            thousands(c.active.0),
-            short_count(c.active.0)
-        ),
+        (true, false) => format!("{} per token ({})", thousands(c.active.0), short_count(c.active.0)),
+        (true, true) => format!("토큰당 {}개 ({})", thousands(c.active.0), short_count(c.active.0)),
         (false, false) => format!("{} (dense: every parameter)", thousands(c.active.0)),
         (false, true) => format!("{}개 (dense 모델: 모든 파라미터)", thousands(c.active.0)),
     };
-    let rows = c
-        .components
-        .iter()
-        .map(|cp| {
-            let key = cp.component.name();
-            let name = component_text(key).map_or_else(
-                || crate::format::component_label(key),
-                |t| t.get(l).to_string(),
-            );
-            let total = thousands(cp.total.0);
-            let active = thousands(cp.active.0);
-            view! {
-                <tr data-component=key>
-                    <th scope="row">{name}</th>
-                    <td class="num">{total}</td>
-                    {moe.then(|| view! { <td class="num">{active}</td> })}
-                </tr>
-            }
-        })
-        .collect_view();
-    let tied = if a.tie_word_embeddings { "yes" } else { "no" };
-    let tied_text = if a.tie_word_embeddings {
-        T::new("yes", "예")
-    } else {
-        T::new("no", "아니요")
+    h.push_str(&format!(
+        r#"<h3>{}</h3><p class="params-line"><span class="label">{}</span><strong id="params-total" data-params="{}">{}</strong>{}</p><p class="params-line"><span class="label">{}</span><span id="params-active" data-params="{}">{}</span></p>"#,
+        T::new("Parameters", "파라미터").get(l),
+        T::new("Total: ", "전체: ").get(l),
+        c.total.0,
+        escape(&params_long_in(c.total, l)),
+        if c.approximate { format!(r#"<span class="badge approx">{}</span>"#, T::new("approximate", "근사치").get(l)) } else { String::new() },
+        T::new("Active: ", "활성: ").get(l),
+        c.active.0,
+        escape(&active_text),
+    ));
+    if let Some(p) = c.active_without_embedding {
+        h.push_str(&format!(
+            r#"<p class="params-line"><span class="label">{}</span><span id="params-active-card" data-params="{}">{} ({})</span></p>"#,
+            T::new("Active, as model cards count it (without the input embedding): ", "활성 파라미터 (모델 카드 기준, 입력 임베딩 제외): ").get(l),
+            p.0,
+            thousands(p.0),
+            short_count(p.0)
+        ));
     }
-    .get(l);
-    let approx_text = if ko {
-        format!(
-            "근사치: {} 계열은 ftmem이 정확히 아는 모델이 아니어서 일반 디코더 구조로 셉니다",
-            a.model_type
-        )
-    } else {
-        format!("approximate: the {} family is not one ftmem knows exactly; counts follow a generic decoder", a.model_type)
-    };
-    view! {
-        {a.approximate.then(|| view! {
-            <p class="badge approx" id="arch-approximate">{approx_text}</p>
-        })}
-        <table class="facts">
-            <tbody>
-                {fact(T::new("Model type", "모델 유형"), l, "arch-model-type", a.model_type.clone())}
-                {fact(T::new("Hidden size", "히든 크기"), l, "arch-hidden-size", a.hidden_size.to_string())}
-                {fact(T::new("Layers", "층 수"), l, "arch-layers", a.num_hidden_layers.to_string())}
-                {fact(T::new("Attention heads", "어텐션 헤드 수"), l, "arch-heads", a.num_attention_heads.to_string())}
-                {fact(T::new("KV heads", "KV 헤드 수"), l, "arch-kv-heads", a.num_key_value_heads.to_string())}
-                {fact(T::new("Head dim", "헤드 차원"), l, "arch-head-dim", a.head_dim.to_string())}
-                {fact(T::new("Intermediate size", "중간(FFN) 크기"), l, "arch-intermediate", a.intermediate_size.to_string())}
-                {experts.map(|e| fact(T::new("Experts", "전문가(experts)"), l, "arch-experts", e))}
-                {fact(T::new("Vocabulary", "어휘 크기"), l, "arch-vocab", a.vocab_size.to_string())}
-                {fact(T::new("Maximum context", "최대 컨텍스트 길이"), l, "arch-context", context)}
-                <tr>
-                    <th scope="row">{T::new("Tied embeddings", "임베딩 가중치 공유(tied)").get(l)}</th>
-                    <td id="arch-tied" class="num" data-value=tied>{tied_text}</td>
-                </tr>
-                {sliding.map(|w| fact(T::new("Sliding window", "슬라이딩 윈도"), l, "arch-sliding-window", w.to_string()))}
-                {fact(T::new("Checkpoint dtype", "체크포인트 dtype"), l, "arch-dtype", dtype)}
-                {quant.map(|q| fact(T::new("Quantization", "양자화"), l, "arch-quantization", q))}
-            </tbody>
-        </table>
-        <h3>{T::new("Parameters", "파라미터").get(l)}</h3>
-        <p class="params-line">
-            <span class="label">{T::new("Total: ", "전체: ").get(l)}</span>
-            <strong id="params-total" data-params=c.total.0.to_string()>{params_long_in(c.total, l)}</strong>
-            {c.approximate.then(|| view! { <span class="badge approx">{T::new("approximate", "근사치").get(l)}</span> })}
-        </p>
-        <p class="params-line">
-            <span class="label">{T::new("Active: ", "활성: ").get(l)}</span>
-            <span id="params-active" data-params=c.active.0.to_string()>{active_text}</span>
-        </p>
-        {c.active_without_embedding.map(|p| view! {
-            <p class="params-line">
-                <span class="label">{T::new("Active, as model cards count it (without the input embedding): ", "활성 파라미터 (모델 카드 기준, 입력 임베딩 제외): ").get(l)}</span>
-                <span id="params-active-card" data-params=p.0.to_string()>{format!("{} ({})", thousands(p.0), short_count(p.0))}</span>
-            </p>
-        })}
-        {checkpoint_line(m, l)}
-        <div class="table-scroll">
-        <table class="components">
-            <caption class="sr-only">{T::new("Parameters by component", "구성 요소별 파라미터").get(l)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{T::new("Component", "구성 요소").get(l)}</th>
-                    <th scope="col" class="num">{T::new("Parameters", "파라미터 수").get(l)}</th>
-                    {moe.then(|| view! { <th scope="col" class="num">{T::new("Active per token", "토큰당 활성").get(l)}</th> })}
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-        </div>
+    if let Some(line) = checkpoint_line(m, l) {
+        h.push_str(&line);
     }
+    h.push_str(&format!(
+        r#"<div class="table-scroll"><table class="components"><caption class="sr-only">{}</caption><thead><tr><th scope="col">{}</th><th scope="col" class="num">{}</th>{}</tr></thead><tbody>"#,
+        T::new("Parameters by component", "구성 요소별 파라미터").get(l),
+        T::new("Component", "구성 요소").get(l),
+        T::new("Parameters", "파라미터 수").get(l),
+        if moe { format!(r#"<th scope="col" class="num">{}</th>"#, T::new("Active per token", "토큰당 활성").get(l)) } else { String::new() },
+    ));
+    for cp in &c.components {
+        let key = cp.component.name();
+        let name = component_text(key).map_or_else(|| crate::format::component_label(key), |t| t.get(l).to_string());
+        h.push_str(&format!(
+            r#"<tr data-component="{key}"><th scope="row">{}</th><td class="num">{}</td>{}</tr>"#,
+            escape(&name),
+            thousands(cp.total.0),
+            if moe { format!(r#"<td class="num">{}</td>"#, thousands(cp.active.0)) } else { String::new() },
+        ));
+    }
+    h.push_str("</tbody></table></div>");
+    h
 }

@@ -141,6 +141,7 @@ fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
 
 fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, l: Lang) {
     let en = l == Lang::En;
+    h.push_str(&format!("<h3>{}</h3>", if en { "What fits" } else { "가능한 설정" }));
     let util = serve::smallest_util(arch, s, gpu).ok().flatten();
     h.push_str(&format!(
         "<p id=\"serve-min-util\" data-util=\"{}\">{}</p>",
@@ -246,7 +247,10 @@ pub fn ServePanel(
     });
     move || {
         html.get().map(|h| {
-            let title = T::new("Serving with vLLM", "vLLM으로 서빙").get(lang.get());
+            let title = match lang.get() {
+                Lang::En => format!("Serving with vLLM {}", serve::VLLM_VERSION),
+                Lang::Ko => format!("vLLM {}으로 서빙", serve::VLLM_VERSION),
+            };
             view! {
                 <section id="serve" class="card answer" aria-labelledby="serve-h">
                     <h2 id="serve-h">{title}</h2>
