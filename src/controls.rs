@@ -321,7 +321,7 @@ pub fn Controls(
                     </select>
                 </div>
                 <Show when=move || mode.get() == Mode::Serve>
-                    <NumberField settings id="util" key="util" label=T::new("GPU memory utilization", "GPU 메모리 사용률") step="0.01" min="0.01"
+                    <NumberField settings id="util" key="util" label=T::new("GPU memory utilization", "GPU 메모리 사용률") step="any" min="0.01"
                         value=Signal::derive(move || settings.with(|s| s.util.to_string()))
                         hint=T::new("--gpu-memory-utilization, share of each GPU's total memory", "--gpu-memory-utilization, GPU 전체 메모리 중 쓰는 비율") />
                     <NumberField settings id="maxlen" key="maxlen" label=T::new("Max model length", "최대 모델 길이") min="1"
@@ -408,7 +408,7 @@ pub fn Controls(
                         <span class="hint">{tr(T::new("PEFT target_parameters: MoE expert weights, comma-separated (empty: none)", "PEFT target_parameters: MoE 전문가 가중치 이름, 쉼표로 구분 (비우면 사용 안 함)"))}</span>
                         <span class="field-error" id="target-params-error" role="alert">{move || tp_err.get().map(|m| lead(m, l()))}</span>
                     </div>
-                    <NumberField settings id="dropout" key="dropout" label=T::new("LoRA dropout", "LoRA 드롭아웃") step="0.05"
+                    <NumberField settings id="dropout" key="dropout" label=T::new("LoRA dropout", "LoRA 드롭아웃") step="any"
                         value=Signal::derive(move || settings.with(|s| s.dropout.to_string()))
                         hint=T::new("probability, 0 to < 1", "확률, 0 이상 1 미만") />
                 </Show>

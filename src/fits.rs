@@ -74,7 +74,9 @@ impl Unit {
         if b.0 > 0 && x < 0.005 {
             return format!("< 0.01 {unit}");
         }
-        format!("{x:.2} {unit}")
+        // Thousands separated as the page's other counts are (`1,234.56 GiB`).
+        let cents = (x * 100.0).round() as u64;
+        format!("{}.{:02} {unit}", crate::format::thousands(cents / 100), cents % 100)
     }
     /// Like [`Unit::format`] with one decimal (`"13.4 GB"`), for compact places (title, chart).
     pub fn format_short(self, b: Bytes) -> String {

@@ -239,7 +239,7 @@ fn memory_figures_scale_to_the_next_unit_past_ten_thousand() {
     use ftmem_core::Bytes;
     assert_eq!(Unit::Gb.format(Bytes(13_420_000_000)), "13.42 GB");
     assert_eq!(Unit::Gb.format(Bytes(121_490_402_650_000_000)), "121.49 PB");
-    assert_eq!(Unit::Gb.format(Bytes(9_999_000_000_000)), "9999.00 GB");
+    assert_eq!(Unit::Gb.format(Bytes(9_999_000_000_000)), "9,999.00 GB");
     assert_eq!(Unit::Gib.format(Bytes(12 << 40)), "12.00 TiB");
     assert_eq!(Unit::Gib.format_short(Bytes(u64::MAX)), "16.0 EiB");
     // GiB is the page's default unit.

@@ -55,7 +55,7 @@ impl Knob {
 /// The largest value of `knob` whose predicted `total_bytes` ≤ `capacity` bytes, all else as in `settings`.
 ///
 /// Returns `Ok(None)` when even the smallest value (1) does not fit, `Ok(Some(max))` otherwise (capped at the
-/// knob's accepted maximum). A value whose estimate overflows counts as not fitting. Errors: any other
+/// knob's accepted maximum; the LoRA rank also at `hidden_size`). A value whose estimate overflows counts as not fitting. Errors: any other
 /// [`EstimateError`] of the estimate at the smallest value (e.g. LoRA targets that match nothing).
 pub fn largest_fitting(
     arch: &Architecture,
@@ -64,6 +64,12 @@ pub fn largest_fitting(
     capacity: Bytes,
 ) -> Result<Option<u64>, EstimateError> {
     let (lo_bound, hi_bound) = knob.range();
+    // LoRA: a rank above the layer width adds nothing — ΔW = BA has rank ≤ min(in, out) ≤ hidden_size for the
+    // decoder's projections (Hu et al. 2021, arXiv 2106.09685, §4) — so what fits is searched up to hidden_size.
+    let hi_bound = match knob {
+        Knob::Rank => hi_bound.min(arch.hidden_size.max(1)),
+        _ => hi_bound,
+    };
     let current = knob.get(settings);
     let mut s = settings.clone();
     let mut fits = |v: u64| -> Result<bool, EstimateError> {

@@ -216,3 +216,14 @@ proptest! {
         }
     }
 }
+
+/// What fits never offers a LoRA rank above the layer width (a newcomer saw 5,086 for gpt-oss, hidden 2880).
+#[test]
+fn the_largest_lora_rank_stops_at_hidden_size() {
+    let arch = common::fixture_arch("openai__gpt-oss-20b.json");
+    let s = Settings::from_query("mode=lora&batch=1&seq=512").unwrap();
+    let r = ftmem_core::fit::largest_fitting(&arch, &s, ftmem_core::fit::Knob::Rank, ftmem_core::Bytes(150_109_880_320))
+        .unwrap()
+        .unwrap();
+    assert_eq!(r, 2880, "on an H200 every rank up to the width fits");
+}
