@@ -129,7 +129,12 @@ fn Page() -> impl IntoView {
     let load_error = RwSignal::new(None::<AppError>);
     let loaded = RwSignal::new(None::<Loaded>);
     let endpoint = RwSignal::new(load_endpoint());
-    let model_text = RwSignal::new(initial.model.clone());
+    // A link without a model shows the built-in gpt-oss-20b: the box names it too (Load fetches it from the Hub).
+    let model_text = RwSignal::new(if initial.model.is_empty() {
+        presets::DEFAULT_PRESET.hub_id.to_string()
+    } else {
+        initial.model.clone()
+    });
     let rev_text = RwSignal::new(initial.rev.clone());
     // UI-only link keys (`unit`, `gpu`: see crate::fits), the token (memory, or session storage by opt-in), and
     // whether the built-in default model is on screen (see crate::presets).
@@ -568,9 +573,8 @@ fn Page() -> impl IntoView {
                     <Chart estimate gpu=chart_gpu unit />
                     <FitsTable estimate unit choice=gpu_choice />
                     <FitPanel loaded settings choice=gpu_choice unit />
-                </Show>
-                <RuleOfThumb total=total_params unit />
-                <Show when=move || !serving()>
+                    // The tutorial's table is of training and generate(), not of a vLLM server.
+                    <RuleOfThumb total=total_params unit />
                     <crate::compare_panel::ComparePanel estimate loaded settings compare unit />
                     <crate::export_panel::ExportPanel loaded settings endpoint />
                 </Show>

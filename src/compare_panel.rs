@@ -62,6 +62,18 @@ pub fn suggested(a: &Settings, key: &str) -> String {
     }
 }
 
+/// The values B may take for a key with fixed choices (offered in `#compare-values`); empty for a number.
+pub fn choices(a: &Settings, key: &str) -> Vec<&'static str> {
+    match key {
+        "stack" => Stack::ALL.iter().map(|s| s.as_str()).collect(),
+        "mode" => vec!["inference", "full", "lora", "qlora"],
+        "precision" => a.mode.precisions().iter().map(|p| p.as_str()).collect(),
+        "gc" => vec!["0", "1"],
+        "optim" => vec!["adamw", "adamw8bit", "sgd", "sgdm"],
+        _ => Vec::new(),
+    }
+}
+
 fn key_label(key: &str) -> T {
     match key {
         "stack" => T::new("training stack", "학습 스택"),
@@ -176,7 +188,12 @@ pub fn ComparePanel(
                 <Show when=move || compare.with(|c| c.is_some())>
                     <div class="field">
                         <label for="compare-value">{tr(T::new("to", "바꿀 값"))}</label>
-                        <input id="compare-value" type="text" spellcheck="false" autocomplete="off"
+                        // A key with fixed choices offers them (the browser's list under the box); any text
+                        // still goes to the core, which says what it accepts.
+                        <datalist id="compare-values" inner_html=move || compare.with(|c| settings.with(|a| {
+                            c.as_ref().map(|c| choices(a, &c.0).iter().map(|v| format!("<option value=\"{v}\"></option>")).collect::<String>()).unwrap_or_default()
+                        }))></datalist>
+                        <input id="compare-value" type="text" list="compare-values" spellcheck="false" autocomplete="off"
                             prop:value=move || compare.with(|c| c.as_ref().map(|c| c.1.clone()).unwrap_or_default())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);

@@ -37,8 +37,35 @@ pub fn set_key(settings: RwSignal<Settings>, key: &str, value: &str) -> Result<(
 pub fn lead(core_message: String, lang: Lang) -> String {
     match lang {
         Lang::En => core_message,
-        Lang::Ko => format!("사용할 수 없는 값입니다 — {core_message}"),
+        Lang::Ko => korean_field_error(&core_message)
+            .unwrap_or_else(|| format!("사용할 수 없는 값입니다 — {core_message}")),
     }
+}
+
+/// The core's field messages of a known shape (`settings.rs`: `parse_u64`, `parse_bool`, `util`), said in
+/// Korean; `None` for any other (shown after a Korean lead-in, as the core wrote it).
+fn korean_field_error(m: &str) -> Option<String> {
+    let split = |rest: &str| rest.split_once(", got ").map(|(a, b)| (a.to_string(), b.to_string()));
+    if let Some((min, got)) = m.strip_prefix("must be at least ").and_then(split) {
+        return Some(format!("{min} 이상이어야 합니다 (입력값 {got})"));
+    }
+    if let Some((max, got)) = m.strip_prefix("must be at most ").and_then(split) {
+        return Some(format!("{max} 이하여야 합니다 (입력값 {got})"));
+    }
+    if let Some(got) = m.strip_prefix("gpu_memory_utilization must be in (0, 1], got ") {
+        return Some(format!("gpu_memory_utilization은 0보다 크고 1 이하여야 합니다 (입력값 {got})"));
+    }
+    let quoted = |suffix: &str| m.strip_prefix('`').and_then(|r| r.strip_suffix(suffix)).map(str::to_string);
+    if let Some(v) = quoted("` is not a whole number") {
+        return Some(format!("`{v}`은(는) 정수가 아닙니다"));
+    }
+    if let Some(v) = quoted("` is not a number") {
+        return Some(format!("`{v}`은(는) 숫자가 아닙니다"));
+    }
+    if let Some(v) = quoted("` is not 0 or 1") {
+        return Some(format!("`{v}`은(는) 0 또는 1이 아닙니다"));
+    }
+    None
 }
 
 /// Human label of a mode, in both languages.
@@ -327,9 +354,9 @@ pub fn Controls(
                     <NumberField settings id="maxlen" key="maxlen" label=T::new("Max model length", "최대 모델 길이") min="1"
                         value=Signal::derive(move || settings.with(|s| s.maxlen.map(|m| m.to_string()).unwrap_or_default()))
                         hint=T::new("--max-model-len, tokens per request (empty: the model's)", "--max-model-len, 요청당 토큰 수 (비우면 모델 기본값)") />
-                    <KeySelect settings id="tp" key="tp" label=T::new("Tensor parallel GPUs", "텐서 병렬 GPU 수")
-                        options=vec![("1", T::new("1", "1")), ("2", T::new("2", "2")), ("4", T::new("4", "4")), ("8", T::new("8", "8"))]
-                        current=Signal::derive(move || settings.with(|s| s.tp.to_string())) />
+                    <NumberField settings id="tp" key="tp" label=T::new("Tensor parallel GPUs", "텐서 병렬 GPU 수") min="1"
+                        value=Signal::derive(move || settings.with(|s| s.tp.to_string()))
+                        hint=T::new("--tensor-parallel-size; must divide the attention heads", "--tensor-parallel-size, 어텐션 헤드 수의 약수여야 합니다") />
                     <KeySelect settings id="kvdtype" key="kvdtype" label=T::new("KV cache dtype", "KV 캐시 dtype")
                         options=vec![("auto", T::new("auto (the model's dtype)", "auto (모델 dtype)")), ("fp8", T::new("fp8", "fp8"))]
                         current=Signal::derive(move || settings.with(|s| s.kvdtype.as_str().to_string())) />
@@ -341,6 +368,18 @@ pub fn Controls(
                 <NumberField settings id="batch" key="batch" label=T::new("Micro-batch size", "마이크로배치 크기") min="1"
                     value=Signal::derive(move || settings.with(|s| s.batch.to_string()))
                     hint=T::new("sequences per step (per GPU)", "스텝당 시퀀스 수 (GPU당)") />
+                <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
+                    value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
+                    hint=T::new("tokens (the prompt, for inference)", "토큰 수 (추론에서는 프롬프트 길이)") />
+                <div class="field">
+                    <label for="attn">{tr(T::new("Attention implementation", "어텐션 구현"))}</label>
+                    <select id="attn" on:change=move |ev| { let _ = set_key(settings, "attn", &event_target_value(&ev)); }>
+                        {[("auto", T::new("auto (transformers' choice)", "자동 (transformers 기본값)")), ("sdpa", T::new("SDPA", "SDPA")), ("eager", T::new("eager", "eager"))]
+                            .into_iter().map(|(v, t)| view! {
+                                <option value=v prop:selected=move || settings.with(|s| s.attn.as_str() == v)>{move || t.get(l())}</option>
+                            }).collect_view()}
+                    </select>
+                </div>
                 </Show>
                 <Show when=trains>
                     <NumberField settings id="ga" key="ga" label=T::new("Gradient accumulation steps", "그래디언트 누적 스텝") min="1"
@@ -358,11 +397,6 @@ pub fn Controls(
                             crate::i18n::Lang::Ko => format!("유효 배치: 옵티마이저 스텝당 시퀀스 {eff}개 ({} × {} × GPU {}개), 토큰 {tokens}개", s.batch, s.grad_accum, s.gpus),
                         }
                     })}</p>
-                </Show>
-                <Show when=move || mode.get() != Mode::Serve>
-                <NumberField settings id="seq" key="seq" label=T::new("Sequence length", "시퀀스 길이") min="1"
-                    value=Signal::derive(move || settings.with(|s| s.seq.to_string()))
-                    hint=T::new("tokens (the prompt, for inference)", "토큰 수 (추론에서는 프롬프트 길이)") />
                 </Show>
                 <Show when=move || mode.get() == Mode::Inference>
                     <NumberField settings id="new-tokens" key="new" label=T::new("Generated tokens", "생성 토큰 수")
@@ -453,17 +487,6 @@ pub fn Controls(
                     <KeySelect settings id="offload" key="offload" label=T::new("CPU offload", "CPU 오프로드")
                         options=OFFLOADS.iter().map(|&o| (o.as_str(), offload_text(o))).collect()
                         current=Signal::derive(move || settings.with(|s| s.offload.as_str().to_string())) />
-                </Show>
-                <Show when=move || mode.get() != Mode::Serve>
-                <div class="field">
-                    <label for="attn">{tr(T::new("Attention implementation", "어텐션 구현"))}</label>
-                    <select id="attn" on:change=move |ev| { let _ = set_key(settings, "attn", &event_target_value(&ev)); }>
-                        {[("auto", T::new("auto (transformers' choice)", "자동 (transformers 기본값)")), ("sdpa", T::new("SDPA", "SDPA")), ("eager", T::new("eager", "eager"))]
-                            .into_iter().map(|(v, t)| view! {
-                                <option value=v prop:selected=move || settings.with(|s| s.attn.as_str() == v)>{move || t.get(l())}</option>
-                            }).collect_view()}
-                    </select>
-                </div>
                 </Show>
             </div>
         </section>

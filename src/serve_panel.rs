@@ -46,63 +46,85 @@ pub fn serve_html(
         Ok(p) => p,
         Err(e) => return format!("<p id=\"serve-error\" class=\"error-box\">{}</p>", escape(&e.to_string())),
     };
-    let gpu_name = escape(&choice.label_in(l, u));
+    let gpu_name = escape(&choice.short_label(l));
     let mut h = String::with_capacity(4096);
-    let per = if p.tp > 1 {
-        if en { format!(" per GPU, {} GPUs in tensor parallel", p.tp) } else { format!(" (GPU당, 텐서 병렬 GPU {}개)", p.tp) }
-    } else {
-        String::new()
+    let per = match (p.tp > 1, en) {
+        (true, true) => format!(", {} GPUs in tensor parallel (figures per GPU)", p.tp),
+        (true, false) => format!(", 텐서 병렬 GPU {}개 (수치는 GPU 한 개 기준)", p.tp),
+        (false, _) => String::new(),
     };
     match &p.error {
         None => h.push_str(&format!(
             "<p id=\"serve-status\" class=\"verdict yes\" data-starts=\"yes\">{}</p>",
             if en {
-                format!("✓ vLLM starts on {gpu_name} with gpu_memory_utilization {}{per}", p.util)
+                format!("✓ vLLM starts on {gpu_name}: gpu_memory_utilization {}{per}", p.util)
             } else {
-                format!("✓ {gpu_name}에서 vLLM이 시작됩니다 (gpu_memory_utilization {}{per})", p.util)
+                format!("✓ {gpu_name}에서 vLLM이 시작됩니다: gpu_memory_utilization {}{per}", p.util)
             }
         )),
         Some(msg) => h.push_str(&format!(
             "<p id=\"serve-status\" class=\"verdict no\" data-starts=\"no\">{}</p><p id=\"serve-error\" class=\"error-box\">{}</p>",
-            if en { format!("✗ vLLM does not start on {gpu_name}{per}. It stops with:") } else { format!("✗ {gpu_name}에서 vLLM이 시작되지 않습니다{per}. 오류:") },
+            if en { format!("✗ vLLM does not start on {gpu_name}{per}. It stops with:") } else { format!("✗ {gpu_name}에서 vLLM이 시작되지 않습니다{per}. vLLM의 오류:") },
             escape(msg)
         )),
     }
+    let tokens = |n: u64| match (en, n) {
+        (true, 1) => "1 token".to_string(),
+        (true, n) => format!("{} tokens", thousands(n)),
+        (false, n) => format!("{}토큰", thousands(n)),
+    };
     if p.starts() {
         h.push_str(&format!(
             "<p class=\"total\"><span class=\"label\">{}</span><strong id=\"serve-kv\" data-tokens=\"{}\" data-bytes=\"{}\">{}</strong></p>",
             if en { "KV cache: " } else { "KV 캐시: " },
             p.kv_tokens,
             p.kv_cache_bytes.0,
-            if en { format!("{} tokens ({})", thousands(p.kv_tokens), bytes(u, p.kv_cache_bytes.0)) } else { format!("토큰 {}개 ({})", thousands(p.kv_tokens), bytes(u, p.kv_cache_bytes.0)) }
+            format!("{} ({})", tokens(p.kv_tokens), bytes(u, p.kv_cache_bytes.0))
         ));
+        // vLLM logs the KV cache's concurrency; the scheduler still runs at most max_num_seqs requests.
+        let capped = p.max_concurrency > p.max_num_seqs as f64;
         h.push_str(&format!(
             "<p id=\"serve-concurrency\" data-requests=\"{:.2}\">{}</p>",
             p.max_concurrency,
-            if en {
-                format!("{:.2} requests of {} tokens fit at once (max_num_seqs {})", p.max_concurrency, thousands(p.max_model_len), p.max_num_seqs)
-            } else {
-                format!("{}토큰 요청을 동시에 {:.2}개까지 담습니다 (max_num_seqs {})", thousands(p.max_model_len), p.max_concurrency, p.max_num_seqs)
+            match (en, capped) {
+                (true, false) => format!("The KV cache holds {:.2} requests of {} at once (max_num_seqs {}).", p.max_concurrency, tokens(p.max_model_len), p.max_num_seqs),
+                (true, true) => format!("The KV cache holds {:.2} requests of {} at once; the scheduler runs at most {} (max_num_seqs).", p.max_concurrency, tokens(p.max_model_len), p.max_num_seqs),
+                (false, false) => format!("KV 캐시에 {} 요청을 동시에 최대 {:.2}개 담을 수 있습니다 (max_num_seqs {}).", tokens(p.max_model_len), p.max_concurrency, p.max_num_seqs),
+                (false, true) => format!("KV 캐시에 {} 요청을 동시에 최대 {:.2}개 담을 수 있지만, 스케줄러는 한 번에 {}개까지만 처리합니다 (max_num_seqs).", tokens(p.max_model_len), p.max_concurrency, p.max_num_seqs),
             }
         ));
     }
-    h.push_str(&format!(
-        "<p id=\"serve-longest\" data-tokens=\"{}\">{}</p>",
-        p.longest_request,
-        if en { format!("Longest single request the KV cache holds: {} tokens", thousands(p.longest_request)) } else { format!("KV 캐시에 담기는 가장 긴 요청 하나: 토큰 {}개", thousands(p.longest_request)) }
-    ));
+    if p.longest_request > 0 {
+        h.push_str(&format!(
+            "<p id=\"serve-longest\" data-tokens=\"{}\">{}</p>",
+            p.longest_request,
+            match (en, p.starts()) {
+                (true, true) => format!("Longest request: {} (--max-model-len). This KV cache would take one request of up to {}: the largest --max-model-len that starts here.", tokens(p.max_model_len), tokens(p.longest_request)),
+                (false, true) => format!("가장 긴 요청: {} (--max-model-len). 이 KV 캐시는 요청 하나를 최대 {}까지 담을 수 있으며, 이것이 여기서 시작할 수 있는 가장 큰 --max-model-len입니다.", tokens(p.max_model_len), tokens(p.longest_request)),
+                (true, false) => format!("The largest --max-model-len that would start with this budget: {}.", tokens(p.longest_request)),
+                (false, false) => format!("이 예산으로 시작할 수 있는 가장 큰 --max-model-len: {}.", tokens(p.longest_request)),
+            }
+        ));
+    }
+    if p.approximate {
+        h.push_str(if en {
+            "<p id=\"serve-approximate\" class=\"muted small\">Approximate: this model has Mamba or linear-attention layers, whose cache vLLM sizes in ways followed here only roughly.</p>"
+        } else {
+            "<p id=\"serve-approximate\" class=\"muted small\">근사값: 이 모델에는 Mamba 또는 선형 어텐션 레이어가 있고, vLLM이 그 캐시 크기를 정하는 방식은 여기서 대략적으로만 따릅니다.</p>"
+        });
+    }
     budget_table(&mut h, &p, u, l);
-    what_fits(&mut h, arch, s, &gpu, l);
+    what_fits(&mut h, arch, s, &gpu, &p, l);
     gpus_table(&mut h, arch, s, u, l);
     h.push_str(&format!("<p class=\"small\">{}</p><pre id=\"serve-command\" class=\"cmd\">{}</pre>",
-        if en { "The command line:" } else { "명령줄:" },
+        if en { "The command line:" } else { "실행 명령:" },
         escape(&command(s, model, &p))));
     h.push_str(&format!(
         "<p class=\"muted small\">{}</p>",
         if en {
             format!("vLLM {} V1 startup arithmetic (gpu_worker.py, kv_cache_utils.py): KV blocks of {} tokens; CUDA graphs are captured after the KV cache and come out of the 1 − gpu_memory_utilization headroom. Checked against published vLLM startup logs (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
         } else {
-            format!("vLLM {} V1의 시작 계산 (gpu_worker.py, kv_cache_utils.py): KV 블록은 {}토큰 단위이며, CUDA 그래프는 KV 캐시를 잡은 뒤 캡처되어 1 − gpu_memory_utilization 여유분에서 나갑니다. 공개된 vLLM 시작 로그와 대조했습니다 (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
+            format!("vLLM {} V1의 시작 계산 (gpu_worker.py, kv_cache_utils.py): KV 블록은 {}토큰 단위이며, CUDA 그래프는 KV 캐시를 할당한 뒤 캡처되므로 1 − gpu_memory_utilization 만큼의 여유 메모리를 씁니다. 공개된 vLLM 시작 로그와 대조했습니다 (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
         }
     ));
     h
@@ -115,8 +137,8 @@ fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
         ("total", T::new("GPU total (torch.cuda.mem_get_info)", "GPU 전체 (torch.cuda.mem_get_info)"), p.gpu_total_bytes.0),
         ("requested", T::new("× gpu_memory_utilization: vLLM's budget", "× gpu_memory_utilization: vLLM 예산"), p.requested_bytes.0),
         ("weights", T::new("− weights on this GPU", "− 이 GPU의 가중치"), p.weights_bytes.0),
-        ("profile_peak", T::new("− profile run's peak (max_num_batched_tokens, sampler)", "− 프로파일 실행 피크 (max_num_batched_tokens, 샘플러)"), p.profile_peak_bytes.0),
-        ("non_torch", T::new("− memory outside PyTorch (kernels, NCCL)", "− PyTorch 밖 메모리 (커널, NCCL)"), p.non_torch_bytes.0),
+        ("profile_peak", T::new("− profile run's peak (max_num_batched_tokens, sampler)", "− 프로파일링 실행의 최대 사용량 (max_num_batched_tokens, 샘플러)"), p.profile_peak_bytes.0),
+        ("non_torch", T::new("− memory outside PyTorch (kernels, NCCL)", "− PyTorch 외부 메모리 (커널, NCCL)"), p.non_torch_bytes.0),
         ("available", T::new("= available KV cache memory", "= KV 캐시에 쓸 수 있는 메모리"), avail),
     ];
     h.push_str("<div class=\"table-scroll\"><table id=\"serve-budget\" class=\"items\"><thead><tr><th scope=\"col\">");
@@ -139,18 +161,26 @@ fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
     h.push_str("</tbody></table></div>");
 }
 
-fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, l: Lang) {
+fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, p: &ServePlan, l: Lang) {
     let en = l == Lang::En;
     h.push_str(&format!("<h3>{}</h3>", if en { "What fits" } else { "가능한 설정" }));
+    if p.refusal.is_some_and(|r| !r.is_memory()) {
+        // No share of memory and no number of GPUs helps a setting vLLM refuses outright.
+        h.push_str(&format!(
+            "<p id=\"serve-min-util\" data-util=\"\">{}</p><p id=\"serve-fewest-tp\" data-tp=\"\"></p>",
+            if en { "No gpu_memory_utilization or number of GPUs helps here: vLLM refuses the settings themselves (its error above)." } else { "gpu_memory_utilization이나 GPU 수로는 해결되지 않습니다. vLLM이 설정 자체를 거부합니다 (위의 오류)." }
+        ));
+        return;
+    }
     let util = serve::smallest_util(arch, s, gpu).ok().flatten();
     h.push_str(&format!(
         "<p id=\"serve-min-util\" data-util=\"{}\">{}</p>",
         util.map(|u| u.to_string()).unwrap_or_default(),
         match (util, en) {
             (Some(u), true) => format!("Smallest gpu_memory_utilization that starts: {u}"),
-            (Some(u), false) => format!("시작되는 가장 작은 gpu_memory_utilization: {u}"),
+            (Some(u), false) => format!("시작할 수 있는 가장 작은 gpu_memory_utilization: {u}"),
             (None, true) => format!("Even gpu_memory_utilization 1.0 does not start with tensor parallel {}", s.tp),
-            (None, false) => format!("gpu_memory_utilization 1.0으로도 시작되지 않습니다 (텐서 병렬 {})", s.tp),
+            (None, false) => format!("텐서 병렬 {}에서는 gpu_memory_utilization 1.0으로도 시작되지 않습니다", s.tp),
         }
     ));
     let tp = serve::fewest_tp(arch, s, gpu).ok().flatten();
@@ -160,23 +190,25 @@ fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, l: La
         tp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
         match (tp, en) {
             (Some((n, p)), true) => format!("Fewest GPUs (tensor parallel) for max_model_len {}: {n}, with {} KV tokens each", thousands(len), thousands(p.kv_tokens)),
-            (Some((n, p)), false) => format!("max_model_len {}에 필요한 최소 GPU 수 (텐서 병렬): {n}개, GPU마다 KV 토큰 {}개", thousands(len), thousands(p.kv_tokens)),
+            (Some((n, p)), false) => format!("max_model_len {}에 필요한 최소 GPU 수 (텐서 병렬): {n}개, GPU마다 KV 캐시 토큰 {}개", thousands(len), thousands(p.kv_tokens)),
             (None, true) => format!("Tensor parallel 8 is not enough for max_model_len {} at gpu_memory_utilization {}", thousands(len), s.util),
-            (None, false) => format!("gpu_memory_utilization {}에서 max_model_len {}에는 텐서 병렬 8로도 부족합니다", s.util, thousands(len)),
+            (None, false) => format!("max_model_len {} 요청 하나를 받기에는 텐서 병렬 GPU 8개로도 메모리가 부족합니다 (gpu_memory_utilization {})", thousands(len), s.util),
         }
     ));
 }
 
 fn gpus_table(h: &mut String, arch: &Architecture, s: &Settings, u: Unit, l: Lang) {
     let en = l == Lang::En;
-    h.push_str("<div class=\"table-scroll\"><table id=\"serve-gpus\" class=\"items\"><thead><tr><th scope=\"col\">GPU</th><th scope=\"col\" class=\"num\">");
-    h.push_str(if en { "KV tokens" } else { "KV 토큰" });
+    h.push_str("<div class=\"table-scroll\"><table id=\"serve-gpus\" class=\"items\"><thead><tr><th scope=\"col\">");
+    h.push_str(if en { "GPU — total memory" } else { "GPU — 전체 메모리" });
+    h.push_str("</th><th scope=\"col\" class=\"num\">");
+    h.push_str(if en { "KV cache tokens" } else { "KV 캐시 토큰" });
     h.push_str("</th><th scope=\"col\" class=\"num\">");
     h.push_str(if en { "Requests at once" } else { "동시 요청" });
     h.push_str("</th></tr></thead><tbody>");
     for g in GPUS {
         let Ok(p) = serve::plan(arch, s, g) else { continue };
-        let label = escape(&crate::fits::gpu_label_in(g, l, u));
+        let label = escape(&format!("{} {} GB — {}", g.short_name(), g.marketed_gb, u.format(g.cuda_total)));
         if p.starts() {
             h.push_str(&format!(
                 "<tr data-gpu=\"{}\" data-tokens=\"{}\"><th scope=\"row\">{label}</th><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
@@ -186,7 +218,7 @@ fn gpus_table(h: &mut String, arch: &Architecture, s: &Settings, u: Unit, l: Lan
             h.push_str(&format!(
                 "<tr data-gpu=\"{}\" data-tokens=\"0\" class=\"no\"><th scope=\"row\">{label}</th><td class=\"num\" colspan=\"2\">{}</td></tr>",
                 g.id,
-                if en { "✗ does not start" } else { "✗ 시작 안 됨" }
+                if en { "✗ does not start" } else { "✗ 시작되지 않음" }
             ));
         }
     }
@@ -245,6 +277,20 @@ pub fn ServePanel(
             })
         })
     });
+    // The select's options as markup: a custom size from the link gets its own option, so the select shows
+    // what the card computes.
+    let options = move || {
+        let (l, c) = (lang.get(), gpu.get());
+        let mut o = String::new();
+        if let GpuChoice::Custom(_) = c {
+            o.push_str(&format!("<option value=\"{}\" selected>{}</option>", escape(&c.query_value()), escape(&c.label(l))));
+        }
+        for g in GPUS {
+            let sel = if matches!(c, GpuChoice::Listed(x) if x.id == g.id) { " selected" } else { "" };
+            o.push_str(&format!("<option value=\"{}\"{sel}>{} {} GB</option>", g.id, g.short_name(), g.marketed_gb));
+        }
+        o
+    };
     move || {
         html.get().map(|h| {
             let title = match lang.get() {
@@ -256,16 +302,11 @@ pub fn ServePanel(
                     <h2 id="serve-h">{title}</h2>
                     <div class="field">
                         <label for="serve-gpu">{T::new("GPU", "GPU").get(lang.get())}</label>
-                        <select id="serve-gpu" on:change=move |ev| {
+                        <select id="serve-gpu" inner_html=options on:change=move |ev| {
                             if let Some(c) = GpuChoice::parse(&event_target_value(&ev)) {
                                 choice.set(Some(c));
                             }
-                        }>
-                            {GPUS.iter().map(|g| {
-                                let sel = gpu.with_untracked(|c| matches!(c, GpuChoice::Listed(x) if x.id == g.id));
-                                view! { <option value=g.id selected=sel>{crate::fits::gpu_label(g, lang.get())}</option> }
-                            }).collect_view()}
-                        </select>
+                        }></select>
                     </div>
                     <div inner_html=h></div>
                 </section>

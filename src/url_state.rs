@@ -126,7 +126,7 @@ pub fn settings_from_pairs_lenient(pairs: &[(String, String)]) -> (Settings, Vec
 /// data-parallel GPU here: `gpus`, `shard` and `offload` go back to their defaults (a setting nobody can see must
 /// not act, nor stay in the link); the core and the CLI still take `mode=inference&gpus=N&shard=zero3`
 /// (ZeRO-Inference). Likewise the serving keys (`util`, `maxlen`, `kvdtype`, `tp`, `seqs`) exist only in
-/// `mode=serve`.
+/// `mode=serve`, and `batch`, `seq`, `new`, `attn` only outside it.
 pub fn drop_hidden_settings(s: &mut Settings) {
     let d = Settings::default();
     if !s.mode.trains() {
@@ -134,7 +134,14 @@ pub fn drop_hidden_settings(s: &mut Settings) {
         s.shard = d.shard;
         s.offload = d.offload;
     }
-    if s.mode != ftmem_core::settings::Mode::Serve {
+    if s.mode == ftmem_core::settings::Mode::Serve {
+        // The serving card has no micro-batch, prompt, generated-token or attention control (vLLM schedules
+        // its own batches and runs its own attention backends).
+        s.batch = d.batch;
+        s.seq = d.seq;
+        s.new_tokens = d.new_tokens;
+        s.attn = d.attn;
+    } else {
         s.util = d.util;
         s.maxlen = d.maxlen;
         s.kvdtype = d.kvdtype;

@@ -77,20 +77,25 @@ pub fn Warnings(#[prop(into)] warnings: Signal<Vec<Warning>>) -> impl IntoView {
         let l = lang.get();
         warnings.with(|ws| {
             (!ws.is_empty()).then(|| {
-                let items = ws
+                // The items as markup (the texts escaped): one view type fewer than a `<li>` per warning.
+                let items: String = ws
                     .iter()
                     .map(|w| {
                         let code = serde_json::to_value(w.code)
                             .ok()
                             .and_then(|v| v.as_str().map(str::to_string))
                             .unwrap_or_default();
-                        view! { <li data-code=code>{warning_text(w, l)}</li> }
+                        format!(
+                            "<li data-code=\"{}\">{}</li>",
+                            crate::chart::escape(&code),
+                            crate::chart::escape(&warning_text(w, l))
+                        )
                     })
-                    .collect_view();
+                    .collect();
                 view! {
                     <section class="card warnings" id="warnings" role="status" aria-label=T::new("Warnings", "주의").get(l)>
                         <h2>{T::new("Before you trust this number", "이 수치를 믿기 전에 확인할 점").get(l)}</h2>
-                        <ul>{items}</ul>
+                        <ul inner_html=items></ul>
                     </section>
                 }
             })

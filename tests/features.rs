@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{attr, click, container, count, document, mount_controls, set_select, text, tick};
+use common::{attr, click, container, count, document, mount_controls, set_input, set_select, text, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -590,7 +590,7 @@ async fn serve_mode_shows_vllms_keys_and_hides_the_training_ones() {
     for id in ["batch", "seq", "rank", "attn", "gpus"] {
         assert!(document().get_element_by_id(id).is_none(), "{id}");
     }
-    set_select("tp", "4");
+    set_input("tp", "4");
     tick().await;
     assert_eq!(settings.get_untracked().tp, 4);
     assert_eq!(settings.get_untracked().to_query(), "mode=serve&tp=4");
@@ -621,4 +621,48 @@ fn the_serving_card_states_vllms_answer_and_its_command() {
         assert!(html.contains("No available memory for the cache blocks"));
         assert!(html.contains("--gpu-memory-utilization 0.1"));
     }
+}
+
+#[wasm_bindgen_test]
+fn a_setting_vllm_refuses_outright_is_not_blamed_on_memory() {
+    use ftmem_app::serve_panel::serve_html;
+    // SmolLM2-135M has 9 attention heads: tp=2 is refused whatever the memory.
+    let smol = Loaded::from_text(include_str!("fixtures/configs/HuggingFaceTB__SmolLM2-135M-Instruct.mlc.json"), "test")
+        .expect("SmolLM2 parses");
+    let h100 = GpuChoice::parse("h100-80").unwrap();
+    let s = Settings::from_query("mode=serve&tp=2").unwrap();
+    for lang in [ftmem_app::i18n::Lang::En, ftmem_app::i18n::Lang::Ko] {
+        let html = serve_html(&smol.arch, &s, "HuggingFaceTB/SmolLM2-135M-Instruct", &h100, Unit::Gib, lang);
+        assert!(html.contains("data-starts=\"no\""));
+        assert!(html.contains("Total number of attention heads (9) must be divisible by tensor parallel size (2)."));
+        assert!(html.contains("data-util=\"\""), "no smallest util for a refused setting");
+        assert!(!html.contains("1.0"), "what fits does not blame gpu_memory_utilization: {html}");
+        assert!(!html.contains("id=\"serve-longest\""), "no longest request when vLLM never sizes its KV cache");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_serving_card_caps_what_the_scheduler_runs_and_names_the_largest_max_model_len() {
+    use ftmem_app::serve_panel::serve_html;
+    let l = gpt_oss();
+    let h100 = GpuChoice::parse("h100-80").unwrap();
+    // 2,048-token requests: the KV cache holds hundreds of them, the scheduler runs 1,024 at most (H100 default).
+    let s = Settings::from_query("mode=serve&maxlen=2048&seqs=64").unwrap();
+    let html = serve_html(&l.arch, &s, "openai/gpt-oss-20b", &h100, Unit::Gib, ftmem_app::i18n::Lang::En);
+    assert!(html.contains("the scheduler runs at most 64 (max_num_seqs)"), "{html}");
+    // The longest request is a max_model_len vLLM accepts: at most the config's 131,072.
+    assert!(html.contains("data-tokens=\"131072\""), "{html}");
+    assert!(html.contains("Longest request: 2,048 tokens (--max-model-len)"));
+}
+
+#[wasm_bindgen_test]
+fn korean_field_errors_are_said_in_korean() {
+    use ftmem_app::controls::lead;
+    use ftmem_app::i18n::Lang;
+    let msg = |q: &str| Settings::from_query(q).unwrap_err().message;
+    assert_eq!(lead(msg("mode=serve&util=1.5"), Lang::Ko), "gpu_memory_utilization은 0보다 크고 1 이하여야 합니다 (입력값 1.5)");
+    assert_eq!(lead(msg("batch=0"), Lang::Ko), "1 이상이어야 합니다 (입력값 0)");
+    assert_eq!(lead(msg("rank=abc"), Lang::Ko), "`abc`은(는) 정수가 아닙니다");
+    // English stays the core's own words.
+    assert_eq!(lead(msg("batch=0"), Lang::En), "must be at least 1, got 0");
 }

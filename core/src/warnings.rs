@@ -122,7 +122,8 @@ pub fn warnings(arch: &Architecture, settings: &Settings) -> Vec<Warning> {
             });
         }
     }
-    if settings.attn == AttnImpl::Auto && arch.prefers_eager_attention {
+    // vLLM runs its own attention backends: transformers' attention choice does not apply to serving.
+    if settings.attn == AttnImpl::Auto && arch.prefers_eager_attention && settings.mode != Mode::Serve {
         out.push(Warning {
             code: WarningCode::EagerAttention,
             message: format!(

@@ -231,3 +231,36 @@ fn fewest_tp_for_a_70b_model_on_h100s() {
     let two = serve::plan(&a, &settings("maxlen=32768&tp=2"), by_id("h100-80").unwrap()).unwrap();
     assert!(two.error.unwrap().contains("estimated maximum model length"));
 }
+
+#[test]
+fn a_tensor_parallel_size_that_does_not_divide_the_heads_is_refused_whatever_the_memory() {
+    // SmolLM2-135M has 9 attention heads: vLLM refuses tp=2 in ModelConfig.verify_with_parallel_config.
+    let a = arch("HuggingFaceTB__SmolLM2-135M-Instruct.mlc");
+    let h100 = by_id("h100-80").unwrap();
+    let p = serve::plan(&a, &settings("tp=2"), h100).unwrap();
+    assert_eq!(p.refusal, Some(serve::Refusal::TensorParallel));
+    assert_eq!(
+        p.error.as_deref(),
+        Some("Total number of attention heads (9) must be divisible by tensor parallel size (2).")
+    );
+    assert_eq!((p.kv_tokens, p.longest_request), (0, 0));
+    assert!(!serve::Refusal::TensorParallel.is_memory());
+    // tp=3 divides 9: it starts.
+    assert!(serve::plan(&a, &settings("tp=3"), h100).unwrap().starts());
+    // What fits skips tp=2, 4, 8: only 1 divides 9 among them.
+    assert_eq!(serve::fewest_tp(&a, &settings(""), h100).unwrap().unwrap().0, 1);
+}
+
+#[test]
+fn the_longest_request_is_a_max_model_len_vllm_accepts() {
+    // A 0.6 B model on an H100 holds millions of KV tokens, but vLLM accepts no max_model_len above the
+    // config's max_position_embeddings (40,960): that is the longest request it can be told to take.
+    let a = arch("Qwen__Qwen3-0.6B");
+    let ctx = a.max_position_embeddings.unwrap();
+    let p = serve::plan(&a, &settings("maxlen=16000"), by_id("h100-80").unwrap()).unwrap();
+    assert!(p.starts() && p.kv_tokens > 10 * ctx, "{p:?}");
+    assert_eq!(p.longest_request, ctx);
+    // When the free-memory check stops it, vLLM never gets to size a KV cache.
+    let p = serve::plan(&a, &settings("util=1"), by_id("h100-80").unwrap()).unwrap();
+    assert_eq!((p.refusal, p.longest_request), (Some(serve::Refusal::FreeMemory), 0));
+}

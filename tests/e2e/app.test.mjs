@@ -647,6 +647,10 @@ describe('ftmem release build in Chromium', () => {
     assert.ok(w.b < w.a, 'QLoRA holds the base weights in 4 bits: less than LoRA\'s bf16');
     assert.equal(await totalBytes(), total, 'B does not change A');
     assert.match(await text('#compare-table thead'), /B \(mode=qlora\)/, 'the B column says what B is');
+    // A key with fixed choices offers them under the value box (the newcomer pass typed them blind).
+    assert.deepEqual(await page.locator('#compare-values option').evaluateAll((os) => os.map((o) => o.value)),
+      ['inference', 'full', 'lora', 'qlora']);
+    assert.equal(await page.locator('#compare-value').getAttribute('list'), 'compare-values');
     // On a phone the table stays inside the page (issue 12's newcomer pass: the B − A column was cut off).
     await page.setViewportSize({ width: 390, height: 844 });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll at 390 px with B shown');
@@ -672,6 +676,8 @@ describe('ftmem release build in Chromium', () => {
     await until('the title names gpt-oss-20b', async () => (await page.title()).includes('gpt-oss-20b'));
     assert.equal(servers.hub.requests.length, before, 'no request reached the hub');
     assert.equal(new URL(page.url()).search, '', 'the link stays bare');
+    // The model box names the model on screen (it was empty beside the built-in gpt-oss-20b).
+    assert.equal(await page.locator('#model-input').inputValue(), GPT_OSS);
   });
   e2e('warnings explain surprising settings: QLoRA of gpt-oss, eager attention, a too-long sequence', async () => {
     await page.goto(servers.appUrl + '/?mode=qlora&seq=200000&stack=trainer');
@@ -725,6 +731,23 @@ describe('ftmem release build in Chromium', () => {
     // Another GPU from the card's select goes into the link.
     await setControl('#serve-gpu', 'a100-40');
     await until('gpu=a100-40 in the link', async () => new URL(page.url()).searchParams.get('gpu') === 'a100-40');
+    // A custom GPU size from the link is what the card's select shows, not the first GPU of the list.
+    await page.goto(servers.appUrl + '/?mode=serve&gpu=24&batch=4&seq=4096&tp=3');
+    await until('the serving card for 24 GiB', async () => (await page.locator('#serve-status').count()) === 1);
+    assert.equal(await page.locator('#serve-gpu').inputValue(), '24');
+    // tp=3 is kept as given (gpt-oss-20b has 64 heads, so vLLM refuses it), and batch/seq, which serving has
+    // no control for, leave the link.
+    assert.equal(await page.locator('#tp').inputValue(), '3');
+    assert.match(await text('#serve-error'), /must be divisible by tensor parallel size \(3\)/);
+    await until('batch and seq leave the link', async () => {
+      const q = new URL(page.url()).searchParams;
+      return !q.has('batch') && !q.has('seq') && q.get('tp') === '3';
+    });
+    // The command line wraps inside the card at phone width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page wider than the screen by ${overflow}px`);
+    await page.setViewportSize({ width: 1280, height: 1000 });
     // Leaving serve mode drops the serving keys from the link and brings the peak back.
     await setControl('#mode', 'lora');
     await until('no serving keys in the link', async () => {

@@ -176,14 +176,41 @@ pub struct ServePlan {
     /// "Maximum concurrency for `max_model_len` tokens per request": how many requests of `max_model_len`
     /// tokens fit in the KV cache at once.
     pub max_concurrency: f64,
-    /// The longest single request the KV cache holds, tokens (vLLM's `estimate_max_model_len` without the
-    /// `max_model_len` cap).
+    /// The largest `--max-model-len` that would start with this budget, tokens: the longest single request the
+    /// KV cache holds (vLLM's `estimate_max_model_len`), at most the model's `max_position_embeddings` (vLLM
+    /// refuses a longer `max_model_len`); 0 when the engine does not get to its KV cache.
     pub longest_request: u64,
     /// True when the model has layers whose cache vLLM sizes in ways this model follows only roughly (Mamba
     /// and linear-attention states).
     pub approximate: bool,
     /// The error vLLM stops with, in its own words, when it would not start; `None` when it starts.
     pub error: Option<String>,
+    /// Which check refused it (`None` when it starts).
+    pub refusal: Option<Refusal>,
+}
+
+/// The check of vLLM's startup that refuses a setup, in the order vLLM runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// `max_model_len` above the config's `max_position_embeddings` (`ModelConfig.get_and_verify_max_len`).
+    MaxModelLen,
+    /// `tensor_parallel_size` does not divide `num_attention_heads` (`ModelConfig.verify_with_parallel_config`).
+    TensorParallel,
+    /// Less free memory than `total × gpu_memory_utilization` (`Worker.init_device`).
+    FreeMemory,
+    /// Nothing left for the KV cache after weights and the profile run (`check_enough_kv_cache_memory`).
+    NoCacheMemory,
+    /// The KV cache cannot hold one request of `max_model_len` tokens (`check_enough_kv_cache_memory`).
+    KvTooSmall,
+}
+
+impl Refusal {
+    /// Whether a larger `gpu_memory_utilization` or more GPUs could help (false for a setting vLLM refuses
+    /// whatever the memory).
+    pub fn is_memory(self) -> bool {
+        !matches!(self, Refusal::MaxModelLen | Refusal::TensorParallel)
+    }
 }
 
 impl ServePlan {
@@ -554,28 +581,37 @@ pub fn plan(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Serve
             LayerKv::State { .. } => 0,
         })
         .sum();
-    let longest_request = longest(&specs, avail, mnbt, derived_len.max(maxlen));
     let free = total.saturating_sub(super::allocator::CUDA_CONTEXT_BYTES);
     let gib = |b: u64| (b as f64 / GIB * 100.0).round() / 100.0;
-    let error = if maxlen > derived_len && s.maxlen.is_some() && arch.max_position_embeddings.is_some() {
-        Some(format!("User-specified max_model_len ({maxlen}) is greater than the derived max_model_len (max_position_embeddings={derived_len} in model's config.json). To allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."))
+    let heads = arch.num_attention_heads;
+    let (refusal, error) = if maxlen > derived_len && s.maxlen.is_some() && arch.max_position_embeddings.is_some() {
+        (Refusal::MaxModelLen, format!("User-specified max_model_len ({maxlen}) is greater than the derived max_model_len (max_position_embeddings={derived_len} in model's config.json). To allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."))
+    } else if heads % tp != 0 {
+        (Refusal::TensorParallel, format!("Total number of attention heads ({heads}) must be divisible by tensor parallel size ({tp})."))
     } else if (free as f64) < requested as f64 {
-        Some(format!(
+        (Refusal::FreeMemory, format!(
             "Free memory on device ({}/{} GiB) on startup is less than desired GPU memory utilization ({}, {} GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes.",
             gib(free), gib(total), s.util, gib(requested)
         ))
     } else if available <= 0 {
-        Some("No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".into())
+        (Refusal::NoCacheMemory, "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".into())
     } else if needed(&specs, maxlen, mnbt) > avail {
         let need = needed(&specs, maxlen, mnbt);
-        Some(format!(
+        (Refusal::KvTooSmall, format!(
             "To serve at least one request with the models's max seq len ({maxlen}), ({:.2} GiB KV cache is needed, which is larger than the available KV cache memory ({:.2} GiB). Based on the available memory, the estimated maximum model length is {}. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine.",
             need as f64 / GIB,
             avail as f64 / GIB,
             longest(&specs, avail, mnbt, maxlen)
         ))
     } else {
-        None
+        (Refusal::KvTooSmall, String::new())
+    };
+    let (refusal, error) = if error.is_empty() { (None, None) } else { (Some(refusal), Some(error)) };
+    // The engine reaches its KV cache (and the longest request means something) unless a config check or the
+    // free-memory check stopped it first.
+    let longest_request = match refusal {
+        Some(Refusal::MaxModelLen | Refusal::TensorParallel | Refusal::FreeMemory) => 0,
+        _ => longest(&specs, avail, mnbt, derived_len),
     };
     let started = error.is_none();
     Ok(ServePlan {
@@ -601,6 +637,7 @@ pub fn plan(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Serve
         approximate: arch.approximate
             || specs.iter().flatten().any(|k| matches!(k, LayerKv::State { .. })),
         error,
+        refusal,
     })
 }
 
