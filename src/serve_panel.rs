@@ -31,6 +31,22 @@ fn bytes(u: Unit, b: u64) -> String {
     u.format(Bytes(b))
 }
 
+/// `265876.0` → `"265,876.00"`: two decimals, thousands separated.
+fn count2(x: f64) -> String {
+    let cents = (x.max(0.0) * 100.0).round() as u64;
+    format!("{}.{:02}", thousands(cents / 100), cents % 100)
+}
+
+/// A word for a POSIX shell: as it is when it holds only characters no shell treats specially, else in single
+/// quotes (a `'` inside written `'\''`), so a link's model id or revision cannot add commands to the line.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/:=@+".contains(&b)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
 /// The whole card as HTML (every value escaped or numeric).
 pub fn serve_html(
     arch: &Architecture,
@@ -50,7 +66,7 @@ pub fn serve_html(
     let mut h = String::with_capacity(4096);
     let per = match (p.tp > 1, en) {
         (true, true) => format!(", {} GPUs in tensor parallel (figures per GPU)", p.tp),
-        (true, false) => format!(", 텐서 병렬 GPU {}개 (수치는 GPU 한 개 기준)", p.tp),
+        (true, false) => format!(", 텐서 병렬 GPU {}개 구성 (수치는 GPU 1개 기준)", p.tp),
         (false, _) => String::new(),
     };
     match &p.error {
@@ -64,7 +80,7 @@ pub fn serve_html(
         )),
         Some(msg) => h.push_str(&format!(
             "<p id=\"serve-status\" class=\"verdict no\" data-starts=\"no\">{}</p><p id=\"serve-error\" class=\"error-box\">{}</p>",
-            if en { format!("✗ vLLM does not start on {gpu_name}{per}. It stops with:") } else { format!("✗ {gpu_name}에서 vLLM이 시작되지 않습니다{per}. vLLM의 오류:") },
+            if en { format!("✗ vLLM does not start on {gpu_name}{per}. It stops with:") } else if p.tp > 1 { format!("✗ 텐서 병렬 GPU {}개 구성에서는 {gpu_name}에서 vLLM이 시작되지 않습니다 (수치는 GPU 1개 기준). vLLM의 오류:", p.tp) } else { format!("✗ {gpu_name}에서 vLLM이 시작되지 않습니다. vLLM의 오류:") },
             escape(msg)
         )),
     }
@@ -87,10 +103,10 @@ pub fn serve_html(
             "<p id=\"serve-concurrency\" data-requests=\"{:.2}\">{}</p>",
             p.max_concurrency,
             match (en, capped) {
-                (true, false) => format!("The KV cache holds {:.2} requests of {} at once (max_num_seqs {}).", p.max_concurrency, tokens(p.max_model_len), p.max_num_seqs),
-                (true, true) => format!("The KV cache holds {:.2} requests of {} at once; the scheduler runs at most {} (max_num_seqs).", p.max_concurrency, tokens(p.max_model_len), p.max_num_seqs),
-                (false, false) => format!("KV 캐시에 {} 요청을 동시에 최대 {:.2}개 담을 수 있습니다 (max_num_seqs {}).", tokens(p.max_model_len), p.max_concurrency, p.max_num_seqs),
-                (false, true) => format!("KV 캐시에 {} 요청을 동시에 최대 {:.2}개 담을 수 있지만, 스케줄러는 한 번에 {}개까지만 처리합니다 (max_num_seqs).", tokens(p.max_model_len), p.max_concurrency, p.max_num_seqs),
+                (true, false) => format!("The KV cache holds {} requests of {} at once (max_num_seqs {}).", count2(p.max_concurrency), tokens(p.max_model_len), p.max_num_seqs),
+                (true, true) => format!("The KV cache holds {} requests of {} at once; the scheduler runs at most {} (max_num_seqs).", count2(p.max_concurrency), tokens(p.max_model_len), p.max_num_seqs),
+                (false, false) => format!("KV 캐시로 {}짜리 요청을 동시에 약 {}개 처리할 수 있습니다 (max_num_seqs {}).", tokens(p.max_model_len), count2(p.max_concurrency), p.max_num_seqs),
+                (false, true) => format!("KV 캐시로 {}짜리 요청을 동시에 약 {}개 담을 수 있지만, 스케줄러는 한 번에 {}개까지만 처리합니다 (max_num_seqs).", tokens(p.max_model_len), count2(p.max_concurrency), p.max_num_seqs),
             }
         ));
     }
@@ -98,11 +114,13 @@ pub fn serve_html(
         h.push_str(&format!(
             "<p id=\"serve-longest\" data-tokens=\"{}\">{}</p>",
             p.longest_request,
-            match (en, p.starts()) {
-                (true, true) => format!("Longest request: {} (--max-model-len). This KV cache would take one request of up to {}: the largest --max-model-len that starts here.", tokens(p.max_model_len), tokens(p.longest_request)),
-                (false, true) => format!("가장 긴 요청: {} (--max-model-len). 이 KV 캐시는 요청 하나를 최대 {}까지 담을 수 있으며, 이것이 여기서 시작할 수 있는 가장 큰 --max-model-len입니다.", tokens(p.max_model_len), tokens(p.longest_request)),
-                (true, false) => format!("The largest --max-model-len that would start with this budget: {}.", tokens(p.longest_request)),
-                (false, false) => format!("이 예산으로 시작할 수 있는 가장 큰 --max-model-len: {}.", tokens(p.longest_request)),
+            match (en, p.starts(), p.longest_request > p.max_model_len) {
+                (true, true, true) => format!("Max request length (--max-model-len): {}. The KV cache could hold one request of up to {}: the largest --max-model-len that starts here.", tokens(p.max_model_len), tokens(p.longest_request)),
+                (true, true, false) => format!("Max request length (--max-model-len): {}, the most the KV cache holds in one request here.", tokens(p.max_model_len)),
+                (false, true, true) => format!("요청 최대 길이 (--max-model-len): {}. 이 KV 캐시로는 요청 하나를 최대 {}까지 받을 수 있으며, 이 환경에서 설정 가능한 --max-model-len 최댓값입니다.", tokens(p.max_model_len), tokens(p.longest_request)),
+                (false, true, false) => format!("요청 최대 길이 (--max-model-len): {}. 이 환경에서 설정 가능한 최댓값입니다.", tokens(p.max_model_len)),
+                (true, false, _) => format!("The largest --max-model-len that would start with this budget: {}.", tokens(p.longest_request)),
+                (false, false, _) => format!("이 예산으로 시작할 수 있는 가장 큰 --max-model-len: {}.", tokens(p.longest_request)),
             }
         ));
     }
@@ -124,7 +142,7 @@ pub fn serve_html(
         if en {
             format!("vLLM {} V1 startup arithmetic (gpu_worker.py, kv_cache_utils.py): KV blocks of {} tokens; CUDA graphs are captured after the KV cache and come out of the 1 − gpu_memory_utilization headroom. Checked against published vLLM startup logs (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
         } else {
-            format!("vLLM {} V1의 시작 계산 (gpu_worker.py, kv_cache_utils.py): KV 블록은 {}토큰 단위이며, CUDA 그래프는 KV 캐시를 할당한 뒤 캡처되므로 1 − gpu_memory_utilization 만큼의 여유 메모리를 씁니다. 공개된 vLLM 시작 로그와 대조했습니다 (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
+            format!("vLLM {} V1의 기동 시 메모리 계산 (gpu_worker.py, kv_cache_utils.py): KV 블록은 {}토큰 단위이며, CUDA 그래프는 KV 캐시를 할당한 뒤 캡처되므로 1 − gpu_memory_utilization만큼 남겨 둔 메모리에서 할당됩니다. 공개된 vLLM 기동 로그로 검증했습니다 (core/tests/vllm_logs.rs).", p.vllm_version, p.block_size)
         }
     ));
     h
@@ -137,8 +155,8 @@ fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
         ("total", T::new("GPU total (torch.cuda.mem_get_info)", "GPU 전체 (torch.cuda.mem_get_info)"), p.gpu_total_bytes.0),
         ("requested", T::new("× gpu_memory_utilization: vLLM's budget", "× gpu_memory_utilization: vLLM 예산"), p.requested_bytes.0),
         ("weights", T::new("− weights on this GPU", "− 이 GPU의 가중치"), p.weights_bytes.0),
-        ("profile_peak", T::new("− profile run's peak (max_num_batched_tokens, sampler)", "− 프로파일링 실행의 최대 사용량 (max_num_batched_tokens, 샘플러)"), p.profile_peak_bytes.0),
-        ("non_torch", T::new("− memory outside PyTorch (kernels, NCCL)", "− PyTorch 외부 메모리 (커널, NCCL)"), p.non_torch_bytes.0),
+        ("profile_peak", T::new("− profile run's peak (max_num_batched_tokens, sampler)", "− 프로파일링 실행 중 최대 메모리 사용량 (max_num_batched_tokens, 샘플러)"), p.profile_peak_bytes.0),
+        ("non_torch", T::new("− memory outside PyTorch (kernels, NCCL)", "− PyTorch 밖에서 쓰는 메모리 (커널, NCCL)"), p.non_torch_bytes.0),
         ("available", T::new("= available KV cache memory", "= KV 캐시에 쓸 수 있는 메모리"), avail),
     ];
     h.push_str("<div class=\"table-scroll\"><table id=\"serve-budget\" class=\"items\"><thead><tr><th scope=\"col\">");
@@ -162,38 +180,57 @@ fn budget_table(h: &mut String, p: &ServePlan, u: Unit, l: Lang) {
 }
 
 fn what_fits(h: &mut String, arch: &Architecture, s: &Settings, gpu: &Gpu, p: &ServePlan, l: Lang) {
+    use serve::Refusal;
     let en = l == Lang::En;
-    h.push_str(&format!("<h3>{}</h3>", if en { "What fits" } else { "가능한 설정" }));
-    if p.refusal.is_some_and(|r| !r.is_memory()) {
-        // No share of memory and no number of GPUs helps a setting vLLM refuses outright.
-        h.push_str(&format!(
-            "<p id=\"serve-min-util\" data-util=\"\">{}</p><p id=\"serve-fewest-tp\" data-tp=\"\"></p>",
-            if en { "No gpu_memory_utilization or number of GPUs helps here: vLLM refuses the settings themselves (its error above)." } else { "gpu_memory_utilization이나 GPU 수로는 해결되지 않습니다. vLLM이 설정 자체를 거부합니다 (위의 오류)." }
-        ));
-        return;
-    }
-    let util = serve::smallest_util(arch, s, gpu).ok().flatten();
-    h.push_str(&format!(
-        "<p id=\"serve-min-util\" data-util=\"{}\">{}</p>",
-        util.map(|u| u.to_string()).unwrap_or_default(),
-        match (util, en) {
-            (Some(u), true) => format!("Smallest gpu_memory_utilization that starts: {u}"),
-            (Some(u), false) => format!("시작할 수 있는 가장 작은 gpu_memory_utilization: {u}"),
-            (None, true) => format!("Even gpu_memory_utilization 1.0 does not start with tensor parallel {}", s.tp),
-            (None, false) => format!("텐서 병렬 {}에서는 gpu_memory_utilization 1.0으로도 시작되지 않습니다", s.tp),
-        }
-    ));
-    let tp = serve::fewest_tp(arch, s, gpu).ok().flatten();
+    h.push_str(&format!("<h3>{}</h3>", if en { "What fits" } else { "실행 가능한 설정" }));
     let len = s.maxlen.unwrap_or(arch.max_position_embeddings.unwrap_or(2048));
+    let sizes = || serve::tp_sizes(arch).iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+    // The first line: the smallest share of the GPU, or why no share helps.
+    let first = match p.refusal {
+        Some(Refusal::TensorParallel) => (String::new(), if en {
+            format!("--tensor-parallel-size must divide the {} attention heads: {}.", arch.num_attention_heads, sizes())
+        } else {
+            format!("--tensor-parallel-size는 어텐션 헤드 수 {}의 약수여야 합니다: {}.", arch.num_attention_heads, sizes())
+        }),
+        Some(Refusal::FreeMemory) => {
+            let top = serve::largest_util(gpu);
+            (String::new(), if en {
+                format!("gpu_memory_utilization can be at most {top} here: vLLM needs that share of the GPU free at startup, and the CUDA context takes the rest.")
+            } else {
+                format!("여기서 gpu_memory_utilization은 최대 {top}입니다. vLLM은 기동할 때 그만큼이 비어 있어야 하고, 나머지는 CUDA 컨텍스트가 씁니다.")
+            })
+        }
+        Some(r) if !r.is_memory() => {
+            // No share of memory and no number of GPUs helps a setting vLLM refuses outright.
+            h.push_str(&format!(
+                "<p id=\"serve-min-util\" data-util=\"\">{}</p><p id=\"serve-fewest-tp\" data-tp=\"\"></p>",
+                if en { "No gpu_memory_utilization or number of GPUs helps here: vLLM refuses the settings themselves (its error above)." } else { "gpu_memory_utilization이나 GPU 수로는 해결되지 않습니다. vLLM이 설정 자체를 거부합니다 (위의 오류)." }
+            ));
+            return;
+        }
+        _ => {
+            let util = serve::smallest_util(arch, s, gpu).ok().flatten();
+            (util.map(|u| u.to_string()).unwrap_or_default(), match (util, en) {
+                (Some(u), true) => format!("Smallest gpu_memory_utilization that starts: {u}"),
+                (Some(u), false) => format!("시작 가능한 최소 gpu_memory_utilization: {u}"),
+                (None, true) => format!("Even gpu_memory_utilization 1.0 does not start with tensor parallel {}", s.tp),
+                (None, false) => format!("텐서 병렬 GPU {}개로는 gpu_memory_utilization을 1.0으로 올려도 시작되지 않습니다", s.tp),
+            })
+        }
+    };
+    h.push_str(&format!("<p id=\"serve-min-util\" data-util=\"{}\">{}</p>", first.0, escape(&first.1)));
+    let tp = if p.refusal == Some(Refusal::FreeMemory) { None } else { serve::fewest_tp(arch, s, gpu).ok().flatten() };
+    let text = match (&tp, en) {
+        _ if p.refusal == Some(Refusal::FreeMemory) => String::new(),
+        (Some((n, p)), true) => format!("Fewest GPUs (tensor parallel) for max_model_len {}: {n}, with {} KV tokens each", thousands(len), thousands(p.kv_tokens)),
+        (Some((n, p)), false) => format!("max_model_len {}에 필요한 최소 GPU 수 (텐서 병렬): {n}개 (GPU당 KV 캐시 {}토큰)", thousands(len), thousands(p.kv_tokens)),
+        (None, true) => format!("No tensor-parallel size ({}) starts max_model_len {} at gpu_memory_utilization {}", sizes(), thousands(len), s.util),
+        (None, false) => format!("max_model_len {} 요청을 받을 수 있는 텐서 병렬 크기({})가 없습니다 (gpu_memory_utilization {})", thousands(len), sizes(), s.util),
+    };
     h.push_str(&format!(
         "<p id=\"serve-fewest-tp\" data-tp=\"{}\">{}</p>",
         tp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
-        match (tp, en) {
-            (Some((n, p)), true) => format!("Fewest GPUs (tensor parallel) for max_model_len {}: {n}, with {} KV tokens each", thousands(len), thousands(p.kv_tokens)),
-            (Some((n, p)), false) => format!("max_model_len {}에 필요한 최소 GPU 수 (텐서 병렬): {n}개, GPU마다 KV 캐시 토큰 {}개", thousands(len), thousands(p.kv_tokens)),
-            (None, true) => format!("Tensor parallel 8 is not enough for max_model_len {} at gpu_memory_utilization {}", thousands(len), s.util),
-            (None, false) => format!("max_model_len {} 요청 하나를 받기에는 텐서 병렬 GPU 8개로도 메모리가 부족합니다 (gpu_memory_utilization {})", thousands(len), s.util),
-        }
+        text
     ));
 }
 
@@ -204,15 +241,15 @@ fn gpus_table(h: &mut String, arch: &Architecture, s: &Settings, u: Unit, l: Lan
     h.push_str("</th><th scope=\"col\" class=\"num\">");
     h.push_str(if en { "KV cache tokens" } else { "KV 캐시 토큰" });
     h.push_str("</th><th scope=\"col\" class=\"num\">");
-    h.push_str(if en { "Requests at once" } else { "동시 요청" });
+    h.push_str(if en { "Requests at once (KV cache)" } else { "동시 요청 수 (KV 캐시)" });
     h.push_str("</th></tr></thead><tbody>");
     for g in GPUS {
         let Ok(p) = serve::plan(arch, s, g) else { continue };
         let label = escape(&format!("{} {} GB — {}", g.short_name(), g.marketed_gb, u.format(g.cuda_total)));
         if p.starts() {
             h.push_str(&format!(
-                "<tr data-gpu=\"{}\" data-tokens=\"{}\"><th scope=\"row\">{label}</th><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
-                g.id, p.kv_tokens, thousands(p.kv_tokens), p.max_concurrency
+                "<tr data-gpu=\"{}\" data-tokens=\"{}\"><th scope=\"row\">{label}</th><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                g.id, p.kv_tokens, thousands(p.kv_tokens), count2(p.max_concurrency)
             ));
         } else {
             h.push_str(&format!(
@@ -227,9 +264,9 @@ fn gpus_table(h: &mut String, arch: &Architecture, s: &Settings, u: Unit, l: Lan
 
 /// `vllm serve MODEL` with the flags that differ from vLLM's defaults.
 pub fn command(s: &Settings, model: &str, p: &ServePlan) -> String {
-    let mut c = format!("vllm serve {}", if model.is_empty() { "MODEL" } else { model });
+    let mut c = format!("vllm serve {}", if model.is_empty() { "MODEL".to_string() } else { shell_word(model) });
     if s.rev != "main" && !s.rev.is_empty() {
-        c.push_str(&format!(" --revision {}", s.rev));
+        c.push_str(&format!(" --revision {}", shell_word(&s.rev)));
     }
     if s.util != 0.9 {
         c.push_str(&format!(" --gpu-memory-utilization {}", s.util));
@@ -295,7 +332,7 @@ pub fn ServePanel(
         html.get().map(|h| {
             let title = match lang.get() {
                 Lang::En => format!("Serving with vLLM {}", serve::VLLM_VERSION),
-                Lang::Ko => format!("vLLM {}으로 서빙", serve::VLLM_VERSION),
+                Lang::Ko => format!("vLLM {} 서빙", serve::VLLM_VERSION),
             };
             view! {
                 <section id="serve" class="card answer" aria-labelledby="serve-h">

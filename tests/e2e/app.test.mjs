@@ -321,6 +321,8 @@ describe('ftmem release build in Chromium', () => {
   e2e('reloading from the URL restores the same view', async () => {
     assert.ok(lastGood, 'a model was loaded');
     const fetchesBefore = hubRequests(hubPath(GPT_OSS));
+    // The earlier tests put every setting back; the link follows the last edit a moment after the total does.
+    await until('the link is the last good view\'s again', async () => page.url() === lastGood.url);
     await page.reload();
     await until('#arch-model-type shows gpt_oss after the reload',
       async () => (await text('#arch-model-type')).includes('gpt_oss'));

@@ -197,8 +197,16 @@ pub enum Refusal {
     MaxModelLen,
     /// `tensor_parallel_size` does not divide `num_attention_heads` (`ModelConfig.verify_with_parallel_config`).
     TensorParallel,
+    /// `--quantization` differs from the checkpoint's `quant_method` (`ModelConfig._verify_quantization`).
+    Quantization,
+    /// `--dtype bfloat16` on a GPU of compute capability below 8.0 (`_check_if_gpu_supports_dtype`).
+    Dtype,
+    /// `max_num_seqs` above `max_num_batched_tokens` (`SchedulerConfig._verify_args`).
+    MaxNumSeqs,
     /// Less free memory than `total × gpu_memory_utilization` (`Worker.init_device`).
     FreeMemory,
+    /// The weights on one GPU exceed its free memory: CUDA runs out of memory while loading the model.
+    WeightsOom,
     /// Nothing left for the KV cache after weights and the profile run (`check_enough_kv_cache_memory`).
     NoCacheMemory,
     /// The KV cache cannot hold one request of `max_model_len` tokens (`check_enough_kv_cache_memory`).
@@ -209,7 +217,10 @@ impl Refusal {
     /// Whether a larger `gpu_memory_utilization` or more GPUs could help (false for a setting vLLM refuses
     /// whatever the memory).
     pub fn is_memory(self) -> bool {
-        !matches!(self, Refusal::MaxModelLen | Refusal::TensorParallel)
+        !matches!(
+            self,
+            Refusal::MaxModelLen | Refusal::TensorParallel | Refusal::Quantization | Refusal::Dtype | Refusal::MaxNumSeqs
+        )
     }
 }
 
@@ -317,7 +328,13 @@ pub(crate) fn weights_per_rank(run: &Run, gpu: &Gpu) -> Result<u64, EstimateErro
     let round_up = |x: u64, m: u64| x.div_ceil(m) * m;
     for &(layer, count) in &run.layers {
         for m in &layer.modules {
-            let b = mul(module_bytes(run, m)?, count)?;
+            // `--quantization fp8` quantizes the MoE experts too (`Fp8MoEMethod`: fp8 weights, one fp32 scale
+            // per expert and projection), which transformers' fp8 path leaves to the linears.
+            let b = if run.precision == Precision::Fp8 && matches!(m.kind, crate::arch::ModuleKind::StackedLinear(_)) {
+                mul(mul(m.params.0, m.instances)?, count)?
+            } else {
+                mul(module_bytes(run, m)?, count)?
+            };
             unsharded = add(unsharded, b)?;
             let mut part = share(b, tp_share(arch, m, tp));
             if let (true, crate::arch::ModuleKind::StackedLinear(shape)) = (mxfp4, m.kind) {
@@ -544,9 +561,19 @@ const GIB: f64 = (1u64 << 30) as f64;
 /// Errors: [`EstimateError::Overflow`] for sizes past 64 bits. A setup vLLM refuses is not an error here: the
 /// plan says so in [`ServePlan::error`], with vLLM's message.
 pub fn plan(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<ServePlan, EstimateError> {
+    use crate::arch::Quantization;
+    // vLLM keeps a quantized checkpoint's format whatever `--dtype` says (the dtype is then the activations'),
+    // and `--quantization fp8` of an FP8 checkpoint is its own format: both load as stored.
+    let precision = match (&arch.quantization, settings.precision) {
+        (Some(_), Some(Precision::Bf16 | Precision::Fp16)) | (Some(Quantization::Fp8 { .. }), Some(Precision::Fp8)) => {
+            Some(Precision::Stored)
+        }
+        (_, p) => p,
+    };
     let s = Settings {
         mode: Mode::Inference,
         batch: 1,
+        precision,
         ..settings.clone()
     };
     let run = Run::new(arch, &s)?;
@@ -586,12 +613,24 @@ pub fn plan(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Serve
     let heads = arch.num_attention_heads;
     let (refusal, error) = if maxlen > derived_len && s.maxlen.is_some() && arch.max_position_embeddings.is_some() {
         (Refusal::MaxModelLen, format!("User-specified max_model_len ({maxlen}) is greater than the derived max_model_len (max_position_embeddings={derived_len} in model's config.json). To allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."))
+    } else if let (Some(q), Some(Precision::Fp8)) = (&arch.quantization, s.precision) {
+        (Refusal::Quantization, format!("Quantization method specified in the model config ({}) does not match the quantization method specified in the `quantization` argument (fp8).", quant_method(q)))
     } else if heads % tp != 0 {
         (Refusal::TensorParallel, format!("Total number of attention heads ({heads}) must be divisible by tensor parallel size ({tp})."))
+    } else if s.precision == Some(Precision::Bf16) && compute_capability(gpu).is_some_and(|c| c.0 < 8) {
+        let (ma, mi) = compute_capability(gpu).unwrap_or((0, 0));
+        (Refusal::Dtype, format!("Bfloat16 is only supported on GPUs with compute capability of at least 8.0. Your {} GPU has compute capability {ma}.{mi}. You can use float16 instead by explicitly setting the`dtype` flag in CLI, for example: --dtype=half.", gpu.name))
+    } else if s.seqs.is_some_and(|n| n > default_mnbt) {
+        (Refusal::MaxNumSeqs, format!("max_num_batched_tokens ({default_mnbt}) must be greater than or equal to max_num_seqs ({}).", s.seqs.unwrap_or(0)))
     } else if (free as f64) < requested as f64 {
         (Refusal::FreeMemory, format!(
             "Free memory on device ({}/{} GiB) on startup is less than desired GPU memory utilization ({}, {} GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes.",
             gib(free), gib(total), s.util, gib(requested)
+        ))
+    } else if weights > free {
+        (Refusal::WeightsOom, format!(
+            "torch.OutOfMemoryError: CUDA out of memory while loading the model: its weights take {} GiB on each GPU and {} GiB are free. Use more GPUs (--tensor-parallel-size) or a quantized checkpoint.",
+            gib(weights), gib(free)
         ))
     } else if available <= 0 {
         (Refusal::NoCacheMemory, "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".into())
@@ -610,7 +649,7 @@ pub fn plan(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Serve
     // The engine reaches its KV cache (and the longest request means something) unless a config check or the
     // free-memory check stopped it first.
     let longest_request = match refusal {
-        Some(Refusal::MaxModelLen | Refusal::TensorParallel | Refusal::FreeMemory) => 0,
+        Some(r) if !r.is_memory() || matches!(r, Refusal::FreeMemory | Refusal::WeightsOom) => 0,
         _ => longest(&specs, avail, mnbt, derived_len),
     };
     let started = error.is_none();
@@ -657,6 +696,45 @@ pub fn kv_from_available(
     (nb, tokens, c)
 }
 
+/// `quant_method` of a checkpoint's `quantization_config`, as vLLM names it in its mismatch error.
+fn quant_method(q: &crate::arch::Quantization) -> &str {
+    use crate::arch::Quantization as Q;
+    match q {
+        Q::Mxfp4 { .. } => "mxfp4",
+        Q::Fp8 { .. } => "fp8",
+        Q::Bitsandbytes { .. } => "bitsandbytes",
+        Q::IntGroup { name, .. } | Q::Unknown { name } => name,
+    }
+}
+
+/// CUDA compute capability of a listed GPU (NVIDIA's CUDA GPUs table); `None` for a custom size or an AMD GPU.
+pub fn compute_capability(gpu: &Gpu) -> Option<(u32, u32)> {
+    Some(match gpu.id {
+        "t4" => (7, 5),
+        "a100-40" | "a100-80" => (8, 0),
+        "a10g" | "rtx-3090" => (8, 6),
+        "l4" | "rtx-4090" => (8, 9),
+        "h100-80" | "h200" => (9, 0),
+        "rtx-5090" => (12, 0),
+        _ => return None,
+    })
+}
+
+/// The largest `gpu_memory_utilization` (in steps of 0.01) that passes vLLM's free-memory check at startup on
+/// an otherwise idle GPU (free = total − the CUDA context).
+pub fn largest_util(gpu: &Gpu) -> f64 {
+    let total = gpu.cuda_total.0.max(1);
+    let free = total.saturating_sub(super::allocator::CUDA_CONTEXT_BYTES);
+    ((free as f64 / total as f64) * 100.0).floor() / 100.0
+}
+
+/// Tensor-parallel sizes vLLM accepts for `arch`: the divisors of `num_attention_heads` up to
+/// [`crate::settings::MAX_TP`], smallest first.
+pub fn tp_sizes(arch: &Architecture) -> Vec<u64> {
+    let heads = arch.num_attention_heads.max(1);
+    (1..=crate::settings::MAX_TP).filter(|t| heads % t == 0).collect()
+}
+
 /// Smallest `gpu_memory_utilization` (in steps of 0.01) at which `vllm serve` starts with these settings, or
 /// `None` when even 1.0 does not.
 pub fn smallest_util(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Option<f64>, EstimateError> {
@@ -672,13 +750,10 @@ pub fn smallest_util(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Res
     Ok(None)
 }
 
-/// Fewest GPUs (`tensor_parallel_size` among 1, 2, 4, 8, which must divide the attention heads) with which
-/// `vllm serve` starts with these settings, and its plan; `None` when 8 do not suffice.
+/// Fewest GPUs (a `tensor_parallel_size` of [`tp_sizes`]) with which `vllm serve` starts with these settings,
+/// and its plan; `None` when none does.
 pub fn fewest_tp(arch: &Architecture, settings: &Settings, gpu: &Gpu) -> Result<Option<(u64, ServePlan)>, EstimateError> {
-    for tp in [1u64, 2, 4, 8] {
-        if arch.num_attention_heads % tp != 0 {
-            continue;
-        }
+    for tp in tp_sizes(arch) {
         let s = Settings {
             tp,
             ..settings.clone()
