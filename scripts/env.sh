@@ -7,6 +7,8 @@ export FTMEM_ROOT
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132.0.0"
 TOOLS_DIR="$FTMEM_ROOT/.tools"
+# wasm-split-cli (crate wasm_split_cli_support, issue 12 §7: the release build's code splitting), in .tools/cargo.
+WASM_SPLIT_VERSION="0.2.4"
 
 # wasm-bindgen-cli must match the wasm-bindgen crate that Cargo.lock resolved, exactly.
 wasm_bindgen_lock_version() {
@@ -26,5 +28,16 @@ release_build_env() {
   export RUSTC_BOOTSTRAP=1
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-  export RUSTFLAGS="--cfg erase_components -C llvm-args=-inline-threshold=0 -Zunstable-options -Cpanic=immediate-abort"
+  # Code splitting (src/lazy.rs, issue 12 §7): `--cfg ftmem_split` makes the on-demand panels wasm_split points, and
+  # `--emit-relocs` keeps the relocations that wasm-split-cli needs to cut the module. Trunk 0.21 has no split step
+  # (trunk-rs/trunk#1022), so scripts/split/wasm-bindgen, first on PATH here, splits cargo's wasm and then runs the
+  # real wasm-bindgen (FTMEM_REAL_WASM_BINDGEN) on the main part; scripts/post-build.mjs adds the parts to dist/.
+  export RUSTFLAGS="--cfg erase_components -C llvm-args=-inline-threshold=0 -Zunstable-options -Cpanic=immediate-abort --cfg ftmem_split -Clink-arg=--emit-relocs"
+  if [ -z "${FTMEM_REAL_WASM_BINDGEN:-}" ]; then
+    FTMEM_REAL_WASM_BINDGEN="$(command -v wasm-bindgen || true)"
+    export FTMEM_REAL_WASM_BINDGEN
+  fi
+  export FTMEM_WASM_SPLIT="$TOOLS_DIR/cargo/bin/wasm-split-cli"
+  export FTMEM_SPLIT_DIR="$FTMEM_ROOT/target/ftmem-split"
+  export PATH="$FTMEM_ROOT/scripts/split:$PATH"
 }

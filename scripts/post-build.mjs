@@ -8,6 +8,11 @@
 //     started; in a debug build it unregisters any (so `trunk serve` never serves a stale cached shell).
 //     `trunk serve` injects its autoreload script inline, with placeholders it fills in when serving index.html:
 //     that one stays inline, and only then is 'unsafe-inline' added to script-src (development only).
+//  1b. (release) adds the on-demand parts of the code splitting (src/lazy.rs, issue 12 §7; scripts/split/wasm-bindgen
+//     wrote them to $FTMEM_SPLIT_DIR): each split_*.wasm (one part) and chunk_*.wasm (code that more than one part
+//     uses, which wasm-split-cli moves out of them), optimised with wasm-opt at index.html's data-wasm-opt
+//     level and parameters (Trunk optimises only the main module) and named by its content hash, and the loader
+//     __wasm_split.js, pointed at the hashed main module and at those names.
 //  2. writes `sw.js`, the service worker (issue 5 §1), with the list of every file of the build (the app shell) and a
 //     cache name derived from their contents: a new release has a new name, and the new worker deletes the old
 //     shell caches when it activates. config.json responses go to a separate cache that outlives releases.
@@ -16,6 +21,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const STAGING = process.env.TRUNK_STAGING_DIR;
 const BASE = process.env.TRUNK_PUBLIC_URL || '/';
@@ -78,6 +85,40 @@ if (inlineLeft) {
 }
 if (!/http-equiv=["']?Content-Security-Policy/i.test(html)) throw new Error('post-build.mjs: index.html has no CSP');
 await fs.writeFile(indexPath, html);
+
+// ---------------------------------------------------------------------------------------------- 1b. split parts
+
+const mainJs = (await fs.readdir(STAGING)).filter((f) => /^ftmem-app-[0-9a-f]+\.js$/.test(f));
+if (mainJs.length !== 1) throw new Error(`post-build.mjs: expected one ftmem-app-<hash>.js, found ${mainJs.length}`);
+const mainText = await fs.readFile(path.join(STAGING, mainJs[0]), 'utf8');
+if (/["']\.\/__wasm_split\.js["']/.test(mainText)) {
+  const splitDir = process.env.FTMEM_SPLIT_DIR;
+  if (!splitDir) throw new Error('post-build.mjs: the main module imports ./__wasm_split.js but FTMEM_SPLIT_DIR is not set');
+  let loader = await fs.readFile(path.join(splitDir, '__wasm_split.js'), 'utf8');
+  if (!loader.includes('"./main.js"')) throw new Error('post-build.mjs: __wasm_split.js does not import "./main.js"');
+  loader = loader.replaceAll('"./main.js"', JSON.stringify(`./${mainJs[0]}`));
+  const source = await fs.readFile(fileURLToPath(new URL('../index.html', import.meta.url)), 'utf8');
+  const rustLink = source.match(/<link\b[^>]*data-trunk[^>]*rel="rust"[^>]*>/)?.[0] ?? '';
+  const level = rustLink.match(/data-wasm-opt="([^"]+)"/)?.[1];
+  const params = (rustLink.match(/data-wasm-opt-params="([^"]*)"/)?.[1] ?? '').split(/\s+/).filter(Boolean);
+  const parts = (await fs.readdir(splitDir)).filter((f) => /^(split|chunk)_.*\.wasm$/.test(f)).sort();
+  for (const part of parts) {
+    const ref = JSON.stringify(`./${part}`);
+    if (!loader.includes(ref)) continue; // a part the loader never fetches (empty)
+    const tmp = path.join(STAGING, `${part}.tmp`);
+    if (level) {
+      execFileSync('wasm-opt', [`-O${level}`, ...params, path.join(splitDir, part), '-o', tmp], { stdio: 'inherit' });
+    } else {
+      await fs.copyFile(path.join(splitDir, part), tmp);
+    }
+    const bytes = await fs.readFile(tmp);
+    const named = `${part.replace(/\.wasm$/, '')}-${sha('sha256', bytes).toString('hex').slice(0, 16)}.wasm`;
+    await fs.rename(tmp, path.join(STAGING, named));
+    loader = loader.replaceAll(ref, JSON.stringify(`./${named}`));
+    console.log(`post-build.mjs: part ${named} (${bytes.length} bytes)`);
+  }
+  await fs.writeFile(path.join(STAGING, '__wasm_split.js'), loader);
+}
 
 // ---------------------------------------------------------------------------------------------- 2. sw.js
 

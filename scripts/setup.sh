@@ -2,6 +2,7 @@
 # Installs whatever the build and the tests need and is missing, on a fresh Debian machine of this kind.
 # Idempotent: each step is skipped when its tool is already there at the right version.
 #   wasm target · Trunk 0.21.14 · wasm-bindgen-cli (= Cargo.lock) · wasm-opt (npm binaryen 132, in .tools/)
+#   · wasm-split-cli 0.2.4 (in .tools/cargo)
 #   · Chromium + ChromeDriver (Debian) · the end-to-end test's npm packages (tests/e2e, npm ci)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -54,6 +55,16 @@ else
 fi
 "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version | grep -q "version ${BINARYEN_VERSION%%.*} " \
   || { say "error: .tools wasm-opt is not version ${BINARYEN_VERSION%%.*}"; exit 1; }
+
+# 4b. wasm-split-cli (crate wasm_split_cli_support, with its binary), into the git-ignored .tools/cargo: the release
+#     build's code splitting (scripts/split/wasm-bindgen, issue 12 §7). About a minute.
+if grep -q "^\"wasm_split_cli_support $WASM_SPLIT_VERSION " "$TOOLS_DIR/cargo/.crates.toml" 2>/dev/null \
+   && [ -x "$TOOLS_DIR/cargo/bin/wasm-split-cli" ]; then
+  say "wasm-split-cli $WASM_SPLIT_VERSION: present"
+else
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION into .tools/cargo (cargo install --locked; about a minute)"
+  cargo install --locked --force --root "$TOOLS_DIR/cargo" "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary
+fi
 
 # 5. Chromium and ChromeDriver from Debian (same version; used headless by both browser test suites).
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then

@@ -6,7 +6,8 @@
 #   4. release   trunk build --release --offline  ->  dist/
 #   5. e2e       the release dist/ in headless Chromium (playwright-core) against a mock Hub: every
 #                tests/e2e/*.test.mjs (app, offline + install, security/injection, i18n)
-#   6. size      gzipped size of dist/'s wasm + js (the first load), against a budget (FTMEM_GZ_BUDGET_KB, default 335)
+#   6. size      gzipped size of the first load (dist/'s wasm + js but the on-demand split_*/chunk_*.wasm parts), against
+#                a budget (FTMEM_GZ_BUDGET_KB, default 295: issue 12 §7)
 # Every step runs (a step whose input failed to build is counted failed); logs go to test-artifacts/.
 # Exits non-zero if anything failed; the last line is "summary: N passed, N failed".
 set -uo pipefail
@@ -68,17 +69,27 @@ skip() { # skip NAME REASON: a step that could not run counts as one failure
 
 env_release() { ( release_build_env; "$@" ); } # the release build with env.sh's size settings
 
-gz_size() { # prints the gzip -9 size of dist/'s wasm and js, checks the budget
-  local budget_kb=${FTMEM_GZ_BUDGET_KB:-335} total=0 f raw gz
+gz_size() { # prints the gzip -9 size of the first load (dist/'s main wasm + js, the loader, sw.js), checks the budget
+  local budget_kb=${FTMEM_GZ_BUDGET_KB:-295} total=0 parts=0 f raw gz
   shopt -s nullglob
-  local files=(dist/*.wasm dist/*.js)
+  # The on-demand parts (split_*.wasm and their shared chunk_*.wasm, src/lazy.rs) are fetched only when first used:
+  # listed, not counted.
+  local files=() later=()
+  for f in dist/*.wasm dist/*.js; do
+    case "$(basename "$f")" in split_*.wasm | chunk_*.wasm) later+=("$f") ;; *) files+=("$f") ;; esac
+  done
   [ ${#files[@]} -gt 0 ] || { echo "no wasm/js in dist/"; return 1; }
   for f in "${files[@]}"; do
     raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
-    printf '  %-48s %9d bytes  %8d gzipped\n' "$f" "$raw" "$gz"
+    printf '  %-56s %9d bytes  %8d gzipped\n' "$f" "$raw" "$gz"
     total=$((total + gz))
   done
-  printf 'dist wasm+js gzipped: %d bytes (%.1f KiB); budget %d KiB\n' "$total" "$(awk -v b="$total" 'BEGIN { print b / 1024 }')" "$budget_kb"
+  for f in "${later[@]}"; do
+    raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
+    printf '  %-56s %9d bytes  %8d gzipped (on demand, not counted)\n' "$f" "$raw" "$gz"
+    parts=$((parts + gz))
+  done
+  printf 'first load (wasm+js) gzipped: %d bytes (%.1f KiB); budget %d KiB; on-demand parts %d bytes\n' "$total" "$(awk -v b="$total" 'BEGIN { print b / 1024 }')" "$budget_kb" "$parts"
   echo "$total" > "$ART/gzip-bytes.txt"
   [ "$total" -le $((budget_kb * 1024)) ] || { echo "over the size budget"; return 1; }
 }

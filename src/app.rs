@@ -25,12 +25,11 @@
 //! | `#rule-of-thumb` | the tutorial's rule-of-thumb table |
 //! | `#lang-toggle` | the language toggle (button: English ↔ 한국어); the language is the UI-only link key `lang=en|ko` |
 
-use crate::arch_panel::{ArchPanel, Loaded};
+use crate::arch_panel::Loaded;
 use crate::breakdown::{self, Breakdown};
 use crate::chart::Chart;
 use crate::controls::Controls;
 use crate::error::{AppError, ErrorKind, Msg};
-use crate::fit_panel::FitPanel;
 use crate::fits::{self, FitsTable, GpuChoice};
 use crate::hub;
 use crate::i18n::{self, provide_lang, tr, use_lang, LangSource, LangToggle, T};
@@ -185,12 +184,8 @@ fn Page() -> impl IntoView {
         let arch = loaded.with_untracked(|l| l.as_ref().map(|l| l.arch.clone()));
         async move {
             let (r, arch) = (req?, arch?);
-            let res =
-                crate::checkpoint::read(&r.endpoint, &r.id, &r.rev, tok.as_ref(), &arch).await;
-            // Offline or refused: the summary kept from an earlier visit, if any.
-            let res = res.or_else(|e| {
-                crate::checkpoint::stored_summary(&r.endpoint, &r.id, &r.rev).ok_or(e)
-            });
+            // On demand (crate::lazy): the reader and the safetensors parser load with the first Hub config.
+            let res = crate::lazy::read_checkpoint(r.endpoint, r.id, r.rev, tok, arch).await;
             Some((r.seq, res))
         }
     });
@@ -492,6 +487,17 @@ fn Page() -> impl IntoView {
     let serving = move || settings.with(|s| s.mode == ftmem_core::settings::Mode::Serve);
     let answer_gpu =
         Signal::derive(move || gpu_choice.get().unwrap_or_else(GpuChoice::default_choice));
+    let panels = crate::lazy::PanelInputs {
+        loaded,
+        settings,
+        estimate: estimate.into(),
+        gpu: answer_gpu,
+        choice: gpu_choice,
+        unit,
+        model: shown_model,
+        compare,
+        endpoint,
+    };
     let chart_gpu =
         Signal::derive(move || Some(gpu_choice.get().unwrap_or_else(GpuChoice::default_choice)));
 
@@ -549,7 +555,7 @@ fn Page() -> impl IntoView {
         <main class="layout">
             <div class="col-answer">
                 <Show when=serving fallback=move || view! { <crate::answer::Answer estimate settings gpu=answer_gpu unit /> }>
-                    <crate::serve_panel::ServePanel loaded settings gpu=answer_gpu choice=gpu_choice unit model=shown_model />
+                    <crate::lazy::LazyServePanel inputs=panels />
                 </Show>
             </div>
             <div class="col-input">
@@ -572,15 +578,15 @@ fn Page() -> impl IntoView {
                     <Breakdown estimate unit stack=stack_view />
                     <Chart estimate gpu=chart_gpu unit />
                     <FitsTable estimate unit choice=gpu_choice />
-                    <FitPanel loaded settings choice=gpu_choice unit />
+                    <crate::lazy::LazyFitPanel inputs=panels />
                     // The tutorial's table is of training and generate(), not of a vLLM server.
                     <RuleOfThumb total=total_params unit />
-                    <crate::compare_panel::ComparePanel estimate loaded settings compare unit />
-                    <crate::export_panel::ExportPanel loaded settings endpoint />
+                    <crate::lazy::LazyComparePanel inputs=panels />
+                    <crate::lazy::LazyExportPanel inputs=panels />
                 </Show>
             </div>
             <div class="col-more">
-                <ArchPanel loaded />
+                <crate::lazy::LazyArchPanel inputs=panels />
                 <SettingsPanel endpoint token />
             </div>
         </main>

@@ -23,6 +23,7 @@ pub mod fits;
 pub mod export_panel;
 pub mod format;
 pub mod hub;
+pub mod lazy;
 pub mod i18n;
 pub mod model_source;
 pub mod presets;
