@@ -16,6 +16,7 @@ use crate::arch_panel::Loaded;
 use crate::error::Msg;
 use crate::fits::{GpuChoice, Unit};
 use crate::hub::HfToken;
+use crate::i18n::{use_lang, T};
 use ftmem_core::checkpoint::Summary;
 use ftmem_core::{Architecture, Estimate, EstimateError, Settings};
 use leptos::prelude::*;
@@ -77,23 +78,52 @@ macro_rules! call_part {
     }};
 }
 
-/// The view that `$f($args)` makes, once its part has loaded (release), or at once (otherwise).
+/// The view that `$f($args)` makes, once its part has loaded (release: a one-line card named `$name` holds its
+/// place meanwhile, so the page does not jump by the card's whole height), or at once (otherwise).
 macro_rules! part_view {
-    ($f:ident($($arg:expr),*)) => {{
+    ($name:expr, $f:ident($($arg:expr),*)) => {{
+        let name: T = $name;
         #[cfg(ftmem_split)]
-        let v = Suspend::new(async move { shown(call_part!($f($($arg),*))) }).into_any();
+        let v = view! {
+            <Suspense fallback=move || pending(name)>
+                {Suspend::new(async move { shown(name, call_part!($f($($arg),*))) })}
+            </Suspense>
+        }
+        .into_any();
         #[cfg(not(ftmem_split))]
-        let v = shown(call_part!($f($($arg),*)));
+        let v = shown(name, call_part!($f($($arg),*)));
         v
     }};
 }
 
-fn shown(r: Result<AnyView, PartError>) -> AnyView {
+/// The card that holds a part's place while it loads: `.part-pending`, "`name` — loading…".
+#[cfg_attr(not(ftmem_split), allow(dead_code))]
+fn pending(name: T) -> AnyView {
+    let lang = use_lang();
+    view! {
+        <section class="card part-pending" aria-busy="true">
+            <p class="muted">{move || format!("{} — {}", name.get(lang.get()), LOADING.get(lang.get()))}</p>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg_attr(not(ftmem_split), allow(dead_code))]
+const LOADING: T = T::new("loading…", "불러오는 중…");
+
+/// The part's view, or in its place a card `.part-failed` naming it, with [`PartError::msg`].
+fn shown(name: T, r: Result<AnyView, PartError>) -> AnyView {
     match r {
         Ok(v) => v,
         Err(e) => {
-            let lang = crate::i18n::use_lang();
-            view! { <p class="error part-error" role="alert">{move || e.msg().get(lang.get()).to_string()}</p> }.into_any()
+            let lang = use_lang();
+            view! {
+                <section class="card part-failed">
+                    <h2>{move || name.get(lang.get())}</h2>
+                    <p class="error-inline part-error" role="alert">{move || e.msg().get(lang.get()).to_string()}</p>
+                </section>
+            }
+            .into_any()
         }
     }
 }
@@ -153,31 +183,31 @@ split_point!(
 /// The serving card ([`crate::serve_panel::ServePanel`]), on demand.
 #[component]
 pub fn LazyServePanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(serve_view(inputs))
+    part_view!(T::new("Serving with vLLM", "vLLM 서빙"), serve_view(inputs))
 }
 
 /// What fits ([`crate::fit_panel::FitPanel`]), on demand.
 #[component]
 pub fn LazyFitPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(fit_view(inputs))
+    part_view!(T::new("What fits on one GPU", "GPU 한 개에 들어가는 최대치"), fit_view(inputs))
 }
 
 /// Compare with B ([`crate::compare_panel::ComparePanel`]), on demand.
 #[component]
 pub fn LazyComparePanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(compare_view(inputs))
+    part_view!(T::new("Compare with B", "B와 비교"), compare_view(inputs))
 }
 
 /// The architecture card ([`crate::arch_panel::ArchPanel`]), on demand.
 #[component]
 pub fn LazyArchPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(arch_view(inputs))
+    part_view!(T::new("Architecture", "아키텍처"), arch_view(inputs))
 }
 
 /// Export ([`crate::export_panel::ExportPanel`]), on demand.
 #[component]
 pub fn LazyExportPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(export_view(inputs))
+    part_view!(T::new("Export", "내보내기"), export_view(inputs))
 }
 
 type Reading = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Summary, Msg>>>>;

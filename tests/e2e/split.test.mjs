@@ -3,9 +3,14 @@
 //  * dist/ has one on-demand part per split point (split_ftmem_<name>-<hash>.wasm) and __wasm_split.js names only
 //    files that are there (the shared chunk_*.wasm included: scripts/post-build.mjs copies and hashes them);
 //  * the first screen needs only the main module: with every part refused (HTTP 404), the answer's total is shown
-//    and follows the micro-batch size, each part's place says it could not be loaded, and nothing panics;
+//    and follows the micro-batch size, each part's place is a card naming it that says it could not be loaded, and
+//    nothing panics;
+//  * while a part is on its way, a one-line card naming it holds its place;
 //  * a part is fetched when its panel is first shown: the serving card's part not before mode=serve, and then it
 //    draws the card; the architecture card's part fills the card.
+//
+// Each test uses a fresh context, so no service worker controls the page yet: once one does, it answers the part
+// requests from its cache and page.route never sees them (block service workers in a test that routes later).
 //
 //   DIST_DIR=dist node --test tests/e2e/split.test.mjs     (scripts/test.sh builds dist/ first)
 import { after, before, describe } from 'node:test';
@@ -65,6 +70,8 @@ describe('ftmem code splitting (on-demand parts)', () => {
     await until('the architecture card says its part could not be loaded', async () =>
       (await page.locator('.part-error').count()) >= 1);
     assert.match(await text('.part-error'), /could not be loaded/);
+    const failed = await page.locator('.part-failed h2').allTextContents();
+    assert.ok(failed.includes('Architecture') && failed.includes('Export'), `the failed cards are named: ${failed}`);
     assert.ok(refused.some((u) => /split_ftmem_arch-/.test(u)), `the arch part was asked for: ${refused}`);
     await page.locator('#batch').first().fill('4');
     await page.locator('#batch').first().dispatchEvent('change');
@@ -76,6 +83,28 @@ describe('ftmem code splitting (on-demand parts)', () => {
     assert.ok(!problems.slice(before).some((p) => /pageerror|panicked|unreachable|crashed/.test(p)),
       `no panic: ${problems.slice(before)}`);
     forgiveRefusedParts(before);
+    await page.context().close();
+  });
+
+  e2e('while a part is on its way, a card naming it holds its place; then the part replaces it', async () => {
+    ({ page } = await newPage(env.browser, problems));
+    let release;
+    const gate = new Promise((r) => { release = r; });
+    await page.route(PART_RE, async (route) => {
+      await gate;
+      await route.continue();
+    });
+    await page.goto(env.servers.appUrl + '/');
+    await until('#total-bytes has a value', async () => (await totalBytes()) || 0);
+    const pending = await until('placeholders are shown', async () => {
+      const t = await page.locator('.part-pending').allTextContents();
+      return t.length >= 4 ? t : null;
+    });
+    assert.ok(pending.some((t) => /^Architecture — loading…$/.test(t.trim())), `named placeholders: ${pending}`);
+    assert.equal(await page.locator('#arch-model-type').count(), 0, 'no architecture card before its part');
+    release();
+    await until('the architecture card is filled', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    await until('no placeholder is left', async () => (await page.locator('.part-pending').count()) === 0);
     await page.context().close();
   });
 
