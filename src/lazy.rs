@@ -81,11 +81,11 @@ macro_rules! call_part {
 /// The view that `$f($args)` makes, once its part has loaded (release: a one-line card named `$name` holds its
 /// place meanwhile, so the page does not jump by the card's whole height), or at once (otherwise).
 macro_rules! part_view {
-    ($name:expr, $f:ident($($arg:expr),*)) => {{
+    ($name:expr, $slot:literal, $f:ident($($arg:expr),*)) => {{
         let name: T = $name;
         #[cfg(ftmem_split)]
         let v = view! {
-            <Suspense fallback=move || pending(name)>
+            <Suspense fallback=move || pending(name, $slot)>
                 {Suspend::new(async move { shown(name, call_part!($f($($arg),*))) })}
             </Suspense>
         }
@@ -96,12 +96,13 @@ macro_rules! part_view {
     }};
 }
 
-/// The card that holds a part's place while it loads: `.part-pending`, "`name` — loading…".
+/// The card that holds a part's place while it loads: `.part-pending` and `slot` (style/main.css gives the tall
+/// cards their usual height, so the page below does not jump when the part arrives), "`name` — loading…".
 #[cfg_attr(not(ftmem_split), allow(dead_code))]
-fn pending(name: T) -> AnyView {
+fn pending(name: T, slot: &'static str) -> AnyView {
     let lang = use_lang();
     view! {
-        <section class="card part-pending" aria-busy="true">
+        <section class=format!("card part-pending {slot}") aria-busy="true">
             <p class="muted">{move || format!("{} — {}", name.get(lang.get()), LOADING.get(lang.get()))}</p>
         </section>
     }
@@ -183,31 +184,31 @@ split_point!(
 /// The serving card ([`crate::serve_panel::ServePanel`]), on demand.
 #[component]
 pub fn LazyServePanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(T::new("Serving with vLLM", "vLLM 서빙"), serve_view(inputs))
+    part_view!(T::new("Serving with vLLM", "vLLM 서빙"), "slot-serve", serve_view(inputs))
 }
 
 /// What fits ([`crate::fit_panel::FitPanel`]), on demand.
 #[component]
 pub fn LazyFitPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(T::new("What fits on one GPU", "GPU 한 개에 들어가는 최대치"), fit_view(inputs))
+    part_view!(T::new("What fits on one GPU", "GPU 한 개에 들어가는 최대치"), "slot-fit", fit_view(inputs))
 }
 
 /// Compare with B ([`crate::compare_panel::ComparePanel`]), on demand.
 #[component]
 pub fn LazyComparePanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(T::new("Compare with B", "B와 비교"), compare_view(inputs))
+    part_view!(T::new("Compare with B", "B와 비교"), "slot-compare", compare_view(inputs))
 }
 
 /// The architecture card ([`crate::arch_panel::ArchPanel`]), on demand.
 #[component]
 pub fn LazyArchPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(T::new("Architecture", "아키텍처"), arch_view(inputs))
+    part_view!(T::new("Architecture", "아키텍처"), "slot-arch", arch_view(inputs))
 }
 
 /// Export ([`crate::export_panel::ExportPanel`]), on demand.
 #[component]
 pub fn LazyExportPanel(inputs: PanelInputs) -> impl IntoView {
-    part_view!(T::new("Export", "내보내기"), export_view(inputs))
+    part_view!(T::new("Export", "내보내기"), "slot-export", export_view(inputs))
 }
 
 type Reading = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Summary, Msg>>>>;

@@ -5,7 +5,7 @@
 //  * the first screen needs only the main module: with every part refused (HTTP 404), the answer's total is shown
 //    and follows the micro-batch size, each part's place is a card naming it that says it could not be loaded, and
 //    nothing panics;
-//  * while a part is on its way, a one-line card naming it holds its place;
+//  * while a part is on its way, a card naming it holds its place, about as tall as the card (style/main.css);
 //  * a part is fetched when its panel is first shown: the serving card's part not before mode=serve, and then it
 //    draws the card; the architecture card's part fills the card.
 //
@@ -86,7 +86,7 @@ describe('ftmem code splitting (on-demand parts)', () => {
     await page.context().close();
   });
 
-  e2e('while a part is on its way, a card naming it holds its place; then the part replaces it', async () => {
+  e2e('while a part is on its way, a card naming it holds its place, about as tall; then the part replaces it', async () => {
     ({ page } = await newPage(env.browser, problems));
     let release;
     const gate = new Promise((r) => { release = r; });
@@ -102,8 +102,11 @@ describe('ftmem code splitting (on-demand parts)', () => {
     });
     assert.ok(pending.some((t) => /^Architecture — loading…$/.test(t.trim())), `named placeholders: ${pending}`);
     assert.equal(await page.locator('#arch-model-type').count(), 0, 'no architecture card before its part');
+    const held = (await page.locator('.part-pending.slot-arch').boundingBox())?.height ?? 0;
     release();
     await until('the architecture card is filled', async () => (await text('#arch-model-type')).includes('gpt_oss'));
+    const card = (await page.locator('#arch-h').locator('xpath=ancestor::*[contains(@class,"card")][1]').boundingBox())?.height ?? 0;
+    assert.ok(Math.abs(card - held) < 0.15 * card, `the placeholder holds about the card's height: ${held} vs ${card} px`);
     await until('no placeholder is left', async () => (await page.locator('.part-pending').count()) === 0);
     await page.context().close();
   });
