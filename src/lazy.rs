@@ -1,16 +1,16 @@
 //! The parts of the page that are not on the first screen, loaded on demand (issue 12 §7: the first load ≤ 295 KiB
 //! gzipped).
 //!
-//! The serving card (`mode=serve` only), what fits (a closed `<details>`), compare and export (closed
-//! `<details>`), the architecture card (below the inputs) and the checkpoint reader (it runs once a Hub `config.json` has arrived) are each a Leptos 0.8
-//! `#[lazy]` function: in the release build (`--cfg ftmem_split`, set by `scripts/env.sh` `release_build_env`
-//! with `-Clink-arg=--emit-relocs`) `wasm-split-cli` moves each one, with the code only it reaches, into a wasm
-//! module of its own (`split_*.wasm`, fetched by `__wasm_split.js` on the first call; `scripts/split/wasm-bindgen`
-//! and `scripts/post-build.mjs`). Without the cfg (debug builds, the wasm component tests) they are plain calls,
-//! so the tests run the same code. Every part is in the service worker's list: offline, a part comes from the
-//! cache like the main module.
+//! The serving card (`mode=serve` only), what fits and export (closed `<details>`), compare, the architecture
+//! card (below the inputs) and the checkpoint reader (it runs once a Hub `config.json` has arrived) are each a
+//! Leptos 0.8 `#[lazy]` function: in the release build (`--cfg ftmem_split`, set by `scripts/env.sh`
+//! `release_build_env` with `-Clink-arg=--emit-relocs`) `wasm-split-cli` moves each one, with the code only it
+//! reaches, into a wasm module of its own (`split_*.wasm`, plus `chunk_*.wasm` for code several parts share,
+//! fetched by `__wasm_split.js` on the first call; `scripts/split/wasm-bindgen` and `scripts/post-build.mjs`).
+//! Without the cfg (debug builds, the wasm component tests) they are plain calls, so the tests run the same code.
+//! Every part is in the service worker's list: offline, a part comes from the cache like the main module.
 //!
-//! Measured on the release build (wasm-opt -Os, gzip -9): see README.md, "Size".
+//! Measured on the release build (wasm-opt -Oz, gzip -9): README.md, "What the tests check", step 6 (size).
 
 use crate::arch_panel::Loaded;
 use crate::error::Msg;
@@ -78,8 +78,8 @@ macro_rules! call_part {
     }};
 }
 
-/// The view that `$f($args)` makes, once its part has loaded (release: a one-line card named `$name` holds its
-/// place meanwhile, so the page does not jump by the card's whole height), or at once (otherwise).
+/// The view that `$f($args)` makes, once its part has loaded (release: a card named `$name`, of class `$slot`,
+/// holds its place meanwhile, about as tall as the card, so the page does not jump), or at once (otherwise).
 macro_rules! part_view {
     ($name:expr, $slot:literal, $f:ident($($arg:expr),*)) => {{
         let name: T = $name;
