@@ -5,7 +5,7 @@
 #   3. wasm      the app's component tests in headless Chromium (wasm-bindgen-test via ChromeDriver)
 #   4. release   trunk build --release --offline  ->  dist/
 #   5. e2e       the release dist/ in headless Chromium (playwright-core) against a mock Hub: every
-#                tests/e2e/*.test.mjs (app, offline + install, security/injection, i18n)
+#                tests/e2e/*.test.mjs (app, offline + install, security/injection, i18n, code splitting)
 #   6. size      gzipped size of the first load (dist/'s wasm + js but the on-demand split_*/chunk_*.wasm parts), against
 #                a budget (FTMEM_GZ_BUDGET_KB, default 295: issue 12 §7)
 # Every step runs (a step whose input failed to build is counted failed); logs go to test-artifacts/.
